@@ -1,0 +1,29 @@
+# Two commands set up and run everything: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: a fresh database of the Inner Mongolia default, a keeper's day, the stock report
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh $(DEMO_DIR)
+
+## test: unit, integration (SQLite and PostgreSQL) and end-to-end tests
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+
+## bench: startup and bulk-import benchmarks
+bench: $(STAMP)
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/bulk_import.py
+
+clean:
+	rm -rf $(VENV) demo-out

@@ -1,0 +1,1 @@
+"""The ``relief`` command line: parse, call one library function, render."""

@@ -1,0 +1,96 @@
+"""What every command shares: the database option, today's date, the actor, output."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from depot.errors import InvalidDate
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", envvar="RELIEF_DB", show_envvar=True,
+    help="Database: a SQLite file path or a postgresql:// URL [default: relief.db]")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")]
+ActorOption = Annotated[str | None, typer.Option(
+    "--actor", envvar="RELIEF_ACTOR", help="Who records the operation [default: your login name].")]
+DocOption = Annotated[str | None, typer.Option(
+    "--doc", help="Document number (waybill, receipt note); repeating it records nothing twice.")]
+
+def _width(stream) -> int | None:
+    """Terminal width on a terminal; wide lines when piped, so codes are never cut."""
+    if os.environ.get("COLUMNS"):
+        return int(os.environ["COLUMNS"])
+    return None if stream.isatty() else 200
+
+
+out = Console(highlight=False, width=_width(sys.stdout))
+err = Console(stderr=True, highlight=False, width=_width(sys.stderr))
+
+
+def url(db: str | None) -> str:
+    """The SQLAlchemy URL for the ``--db`` value."""
+    from depot.db import database_url
+
+    return database_url(db)
+
+
+def today() -> date:
+    """Today's date, or ``$RELIEF_TODAY`` (YYYY-MM-DD) when set, e.g. for exercises."""
+    value = os.environ.get("RELIEF_TODAY")
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidDate(f"RELIEF_TODAY must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def actor(value: str | None) -> str:
+    """The actor recorded on movements: ``--actor``, else the login name."""
+    if value:
+        return value
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "keeper"
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON (UTF-8, Chinese names as they are) to stdout."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def table(title: str | None, columns: list[tuple[str, str]], rows: list[dict], *, empty: str = "nothing to show") -> None:
+    """Print ``rows`` as a table with ``columns`` = [(key, header)]; numbers right-aligned."""
+    if not rows:
+        out.print(f"[dim]{empty}[/dim]")
+        return
+    grid = Table(title=title, title_justify="left", header_style="bold")
+    for key, header in columns:
+        numeric = isinstance(rows[0].get(key), (int, float)) and not isinstance(rows[0].get(key), bool)
+        grid.add_column(header, justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        grid.add_row(*[_cell(row.get(key), key) for key, _ in columns])
+    out.print(grid)
+
+
+def _cell(value: Any, key: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    if isinstance(value, int):
+        return str(value) if key == "id" else f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value).replace("[", "\\[")

@@ -1,0 +1,58 @@
+"""The ``relief`` command: subcommands, and the one place errors become messages."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from cli import catalog, stock
+from cli.common import DbOption, err, out, today, url
+from depot.errors import InvalidFile, ReliefError
+
+app = typer.Typer(
+    help="relief: disaster-preparedness inventory and dispatch for Red Cross relief depots.",
+    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+)
+app.add_typer(stock.app, name="stock")
+app.add_typer(catalog.depots, name="depot")
+app.add_typer(catalog.items, name="item")
+app.add_typer(catalog.teams, name="team")
+
+
+@app.command()
+def init(region: Annotated[str, typer.Option(
+             "--region", help="inner-mongolia, zhaoqing, or a folder with counties.geojson, depots.csv, teams.csv.")]
+         = "inner-mongolia",
+         no_sample_stock: Annotated[bool, typer.Option("--no-sample-stock", help="Load no opening stock.")] = False,
+         force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds data.")] = False,
+         db_: DbOption = None) -> None:
+    """Create the database and load a region (counties, depots, items, norms, teams, stock)."""
+    from depot import region as regions
+    from depot.db import describe
+
+    target = url(db_)
+    loaded = regions.init(target, region, sample_stock=not no_sample_stock, force=force, today=today())
+    out.print(f"initialised {describe(target)}: {loaded.region} - {loaded.counties} counties, "
+              f"{loaded.depots} depots, {loaded.items} items, {loaded.teams} teams, "
+              f"{loaded.stock_lines:,} opening stock lines")
+
+
+def run() -> None:
+    """Entry point: run the command; turn a relief error into one message and its exit code."""
+    try:
+        app()
+    except ReliefError as exc:
+        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
+        if isinstance(exc, InvalidFile):
+            for problem in exc.problems[:200]:
+                err.print(f"  {problem}", markup=False, soft_wrap=True)
+            if len(exc.problems) > 200:
+                err.print(f"  ... and {len(exc.problems) - 200} more", markup=False)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    run()

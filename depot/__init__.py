@@ -1,0 +1,1 @@
+"""The warehouse: models, stock rules, the ledger and the database session."""

@@ -1,0 +1,74 @@
+"""Listings of the region's fixed records: depots, items and teams.
+
+Each function takes an open session and returns plain dicts with the documented
+``--json`` keys.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from depot import reports
+from depot.errors import InvalidInput
+from depot.models import County, Depot, Item, ReserveNorm, Team
+from depot.region import LEVELS
+
+
+def depots(s: Session, *, level: str | None = None, league: str | None = None) -> list[dict]:
+    """Depots ordered by level then code. Keys: code, name, level, county, county_name,
+    league, lon, lat, capacity_m3, outbound_t_day. Raises ``InvalidInput`` for an unknown level."""
+    if level is not None and level not in LEVELS:
+        raise InvalidInput(f"--level must be one of {', '.join(LEVELS)}; got {level!r}")
+    query = select(Depot, County.name, County.league).join(County, County.adcode == Depot.county)
+    if level:
+        query = query.where(Depot.level == level)
+    if league:
+        query = query.where(County.league == league)
+    rows = [{"code": d.code, "name": d.name, "level": d.level, "county": d.county, "county_name": county_name,
+             "league": league_name, "lon": d.lon, "lat": d.lat, "capacity_m3": d.capacity_m3,
+             "outbound_t_day": d.outbound_t_day} for d, county_name, league_name in s.exec(query)]
+    return sorted(rows, key=lambda r: (LEVELS.index(r["level"]), r["code"]))
+
+
+def depot_detail(s: Session, code: str, *, today: date) -> dict:
+    """One depot with its per-item totals against the reserve norm.
+
+    Returns the depot keys plus ``items``: [{item, item_name, unit, on_hand, reserved,
+    expired, available, min, max}]. Raises ``UnknownDepot``.
+    """
+    code = reports.check_depot(s, code)
+    row = next(r for r in depots(s) if r["code"] == code)
+    have = reports.totals(s, today=today)
+    norms = {n.item: n for n in s.exec(select(ReserveNorm).where(ReserveNorm.level == row["level"]))}
+    items = []
+    for item in s.exec(select(Item).order_by(Item.code)):
+        got = have.get((code, item.code), {"on_hand": 0, "reserved": 0, "expired": 0, "available": 0})
+        norm = norms.get(item.code)
+        if got["on_hand"] or norm:
+            items.append({"item": item.code, "item_name": item.name, "unit": item.unit, **got,
+                          "min": norm.min_qty if norm else None, "max": norm.max_qty if norm else None})
+    return {**row, "items": items}
+
+
+def items(s: Session, *, category: str | None = None) -> list[dict]:
+    """Catalogue items ordered by category and code. Keys: code, name, name_en, unit,
+    weight_kg, volume_m3, shelf_life_days (None when durable), category."""
+    query = select(Item).order_by(Item.category, Item.code)
+    if category:
+        query = query.where(Item.category == category)
+    return [{"code": i.code, "name": i.name, "name_en": i.name_en, "unit": i.unit, "weight_kg": i.weight_kg,
+             "volume_m3": i.volume_m3, "shelf_life_days": i.shelf_life_days, "category": i.category}
+            for i in s.exec(query)]
+
+
+def teams(s: Session, *, status: str | None = None) -> list[dict]:
+    """Teams ordered by code. Keys: code, name, kind, base, lon, lat, members, vehicles,
+    skills (list), status."""
+    query = select(Team).order_by(Team.code)
+    if status:
+        query = query.where(Team.status == status)
+    return [{"code": t.code, "name": t.name, "kind": t.kind, "base": t.base, "lon": t.lon, "lat": t.lat,
+             "members": t.members, "vehicles": t.vehicles, "skills": [k for k in t.skills.split(";") if k],
+             "status": t.status} for t in s.exec(query)]

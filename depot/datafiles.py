@@ -1,0 +1,121 @@
+"""The one module that reads files from ``data/``: region folders and shared tables.
+
+A region is a folder of plain files: ``counties.geojson``, ``depots.csv``,
+``teams.csv`` and optionally ``region.toml``, ``stock.csv``, ``items.csv`` and
+``norms.csv`` (the shared ``data/items.csv`` and ``data/norms.csv`` are used when the
+folder has none). Reading uses only the standard library, so keeper commands stay light.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from depot.errors import InvalidFile, UnknownRegion
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+BUILT_IN = ("inner-mongolia", "zhaoqing")
+
+COLUMNS = {
+    "depots.csv": ("code", "name", "level", "county", "lon", "lat", "capacity_m3", "outbound_t_day"),
+    "teams.csv": ("code", "name", "kind", "base", "lon", "lat", "members", "vehicles", "skills", "status"),
+    "items.csv": ("code", "name", "name_en", "unit", "weight_kg", "volume_m3", "shelf_life_days", "category"),
+    "norms.csv": ("level", "item", "min_qty", "max_qty"),
+    "stock.csv": ("depot", "item", "lot", "qty"),
+}
+
+
+@dataclass
+class RegionFiles:
+    """The raw rows of a region folder, as dictionaries of text."""
+
+    folder: Path
+    meta: dict
+    counties: list[dict]
+    depots: list[dict]
+    teams: list[dict]
+    items: list[dict]
+    norms: list[dict]
+    stock: list[dict] = field(default_factory=list)
+
+
+def region_folder(region: str) -> Path:
+    """Return the folder of a built-in region name or of a path to a region folder.
+
+    Raises ``UnknownRegion`` naming the value and the built-in regions.
+    """
+    if region in BUILT_IN:
+        return DATA_DIR / region
+    path = Path(region).expanduser()
+    if path.is_dir() and (path / "counties.geojson").is_file():
+        return path
+    raise UnknownRegion(
+        f"unknown region {region!r}; use one of {', '.join(BUILT_IN)} or a folder holding "
+        "counties.geojson, depots.csv and teams.csv"
+    )
+
+
+def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
+    """Read every file of a region folder; raises ``UnknownRegion`` or ``InvalidFile``."""
+    folder = region_folder(region)
+    meta_path = folder / "region.toml"
+    meta = tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    meta.setdefault("name", folder.name)
+    stock_path = folder / "stock.csv"
+    return RegionFiles(
+        folder=folder,
+        meta=meta,
+        counties=read_counties(folder / "counties.geojson"),
+        depots=read_table(folder / "depots.csv"),
+        teams=read_table(folder / "teams.csv"),
+        items=read_table(_own_or_shared(folder, "items.csv")),
+        norms=read_table(_own_or_shared(folder, "norms.csv")),
+        stock=read_table(stock_path) if with_stock and stock_path.is_file() else [],
+    )
+
+
+def _own_or_shared(folder: Path, name: str) -> Path:
+    own = folder / name
+    return own if own.is_file() else DATA_DIR / name
+
+
+def read_table(path: Path) -> list[dict]:
+    """Read a CSV file with a header into a list of dicts, checking the known columns.
+
+    Raises ``InvalidFile`` when the file is missing or a required column is absent.
+    """
+    if not path.is_file():
+        raise InvalidFile(f"file not found: {path}")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+        header = reader.fieldnames or []
+    missing = [c for c in COLUMNS.get(path.name, ()) if c not in header]
+    if missing:
+        raise InvalidFile(f"{path} lacks column(s) {', '.join(missing)}; expected {', '.join(COLUMNS[path.name])}")
+    return rows
+
+
+def read_counties(path: Path) -> list[dict]:
+    """Read a counties GeoJSON: one dict per feature with adcode, name, league,
+    population, lon, lat and ``geometry`` as compact GeoJSON text.
+
+    Raises ``InvalidFile`` when the file is missing, not GeoJSON or lacks a property.
+    """
+    if not path.is_file():
+        raise InvalidFile(f"file not found: {path}")
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidFile(f"{path} is not a GeoJSON FeatureCollection ({exc})") from None
+    rows = []
+    for number, feature in enumerate(features, start=1):
+        props = feature.get("properties") or {}
+        missing = [k for k in ("adcode", "name", "league", "population", "lon", "lat") if k not in props]
+        if missing or not feature.get("geometry"):
+            raise InvalidFile(f"{path}: feature {number} lacks {', '.join(missing) or 'geometry'}")
+        rows.append({**props, "geometry": json.dumps(feature["geometry"], separators=(",", ":"))})
+    return rows

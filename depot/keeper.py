@@ -1,0 +1,115 @@
+"""The warehouse keeper's operations: receive, issue, transfer, adjust, count.
+
+Each function takes plain values as a keeper types them (codes, quantities as text or
+numbers, dates as ``YYYY-MM-DD``), validates them, and records one document in one
+transaction on the database at ``url``. Each returns the ``Posted`` document and
+raises the domain errors of ``depot.errors``; on any error nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from depot import db, reports, rules, sheets
+from depot.errors import InvalidInput
+from depot.ledger import DocumentRequest, Posted, post
+from depot.posting import Operation
+
+
+def receive(url: str, depot: str, item: str, qty: object, *, lot: str | None = None,
+            expires: object = None, doc: str | None = None, source: str | None = None,
+            note: str | None = None, actor: str, today: date) -> Posted:
+    """Receive ``qty`` units of ``item`` into ``depot`` (a new lot or an existing one).
+
+    ``expires`` is required in spirit for perishable items; when omitted it is taken as
+    today plus the item's shelf life. Raises ``InvalidDate`` for an expiry already past.
+    """
+    when = rules.parse_date(expires, "expiry (--expires)") if expires not in (None, "") else None
+    op = Operation("receive", _code(depot), _code(item), rules.positive_quantity(qty), lot=_lot(lot),
+                   expires=when, source=source, note=note)
+    return _record(url, "receive", op, doc, actor, today)
+
+
+def issue(url: str, depot: str, item: str, qty: object, *, lot: str | None = None,
+          doc: str | None = None, to: str | None = None, allow_expired: bool = False,
+          note: str | None = None, actor: str, today: date) -> Posted:
+    """Issue ``qty`` units of ``item`` from ``depot``, earliest-expiring lots first.
+
+    Raises ``OutOfStock`` when fewer units are available, ``UnknownLot`` for a lot the
+    depot does not hold and ``ExpiredLot`` for an expired lot without ``allow_expired``.
+    """
+    op = Operation("issue", _code(depot), _code(item), rules.positive_quantity(qty), lot=_lot(lot),
+                   to=to, note=note, allow_expired=allow_expired)
+    return _record(url, "issue", op, doc, actor, today)
+
+
+def transfer(url: str, source: str, dest: str, item: str, qty: object, *, lot: str | None = None,
+             doc: str | None = None, note: str | None = None, actor: str, today: date) -> Posted:
+    """Move ``qty`` units of ``item`` from ``source`` to ``dest`` as one document.
+
+    The lots keep their codes and expiry. Raises ``InvalidInput`` when both depots are
+    the same, and ``OutOfStock`` when the source has too little available.
+    """
+    src, dst = _code(source), _code(dest)
+    if src == dst:
+        raise InvalidInput(f"a transfer needs two different depots; got {src} twice")
+    op = Operation("transfer", src, _code(item), rules.positive_quantity(qty), lot=_lot(lot), to=dst, note=note)
+    return _record(url, "transfer", op, doc, actor, today)
+
+
+def adjust(url: str, depot: str, item: str, delta: object, reason: str, *, lot: str | None = None,
+           doc: str | None = None, note: str | None = None, actor: str, today: date) -> Posted:
+    """Add (``delta`` > 0) or remove units of ``item`` at ``depot`` for a stated reason.
+
+    ``reason`` is one of damaged, lost, found, expired, other. Losses come from expired
+    lots first, then earliest-expiring; ``expired`` write-offs only from expired lots.
+    Raises ``InvalidReason``, ``InvalidQuantity`` or ``ReservedStock``.
+    """
+    op = Operation("adjust", _code(depot), _code(item), rules.nonzero_delta(delta), lot=_lot(lot),
+                   reason=rules.check_reason(reason), note=note)
+    return _record(url, "adjust", op, doc, actor, today)
+
+
+def count(url: str, depot: str, item: str, counted: object, *, lot: str | None = None,
+          doc: str | None = None, note: str | None = None, actor: str, today: date) -> Posted:
+    """Record a stock count; the difference from the books becomes a count movement.
+
+    Counts the one ``lot`` if named, else all lots of the item at the depot. Raises
+    ``ReservedStock`` when the count is below the units reserved for committed plans.
+    """
+    op = Operation("count", _code(depot), _code(item), rules.counted_quantity(counted), lot=_lot(lot), note=note)
+    return _record(url, "count", op, doc, actor, today)
+
+
+def import_file(url: str, path: str, *, actor: str, today: date) -> list[Posted]:
+    """Record every document of a CSV or XLSX file in one transaction.
+
+    Documents already recorded with the same content are skipped (``already recorded``).
+    Raises ``InvalidFile`` listing every bad row by line number (unknown codes, bad
+    quantities or dates, too little stock ...); then nothing is written.
+    """
+    docs = sheets.read_documents(path)
+    return db.write(url, lambda s: post(s, docs, actor=actor, today=today, collect_errors=True))
+
+
+def export_file(url: str, path: str, *, ledger: bool = False, today: date) -> int:
+    """Write the current stock rows (or, with ``ledger``, every movement) to a CSV or
+    XLSX file; returns the number of rows. Raises ``InvalidFile`` for a bad path."""
+    with db.session(url) as s:
+        if ledger:
+            rows = list(reversed(reports.history(s, limit=10**12)))
+            return sheets.write_rows(path, rows, sheet="ledger")
+        return sheets.write_rows(path, reports.stock(s, today=today), sheet="stock")
+
+
+def _record(url: str, kind: str, op: Operation, doc: str | None, actor: str, today: date) -> Posted:
+    request = DocumentRequest(doc.strip() if doc and doc.strip() else None, kind, [op])
+    return db.write(url, lambda s: post(s, [request], actor=actor, today=today)[0])
+
+
+def _code(value: str) -> str:
+    return str(value).strip().upper()
+
+
+def _lot(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None

@@ -1,0 +1,183 @@
+"""Post stock documents to the database: the append-only ledger and its balances.
+
+``post`` is the one way stock changes. It checks codes and document numbers, locks the
+balances it may spend, plans the lines with ``depot.posting`` and writes movements,
+lots, documents and balance deltas in the caller's transaction. A document number
+already recorded with the same content is skipped and reported as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from depot.errors import DocumentConflict, InvalidFile, UnknownDepot, UnknownItem
+from depot.models import Balance, Depot, Document, Item, Lot, Movement
+from depot.posting import Book, ItemFacts, Line, Operation, plan
+from depot.rules import LotStock
+
+PREFIX = {"receive": "RCV", "issue": "ISS", "transfer": "TRF", "adjust": "ADJ", "count": "CNT",
+          "opening": "OPN", "import": "IMP", "reserve": "RSV", "release": "REL", "dispatch": "DSP"}
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """Operations to record under one document number (None: a new number is made)."""
+
+    number: str | None
+    kind: str
+    ops: list[Operation]
+
+    def fingerprint(self) -> str:
+        """A hash of the operations, to tell a repeat of this document from a clash."""
+        payload = json.dumps([op.key() for op in self.ops], ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What happened to one document: ``recorded`` with its lines, or ``already recorded``."""
+
+    number: str
+    kind: str
+    status: str
+    lines: list[Line]
+
+
+def new_number(kind: str, today: date) -> str:
+    """A fresh document number such as ``ISS-20261122-3f9a1c2b``."""
+    return f"{PREFIX.get(kind, kind.upper()[:3])}-{today:%Y%m%d}-{uuid.uuid4().hex[:8]}"
+
+
+def post(s: Session, docs: list[DocumentRequest], *, actor: str, today: date,
+         collect_errors: bool = False) -> list[Posted]:
+    """Record ``docs`` in the session's transaction and return what each did.
+
+    Raises ``UnknownDepot``/``UnknownItem`` for codes not in the database,
+    ``DocumentConflict`` when a number is recorded with other content, and the stock
+    errors of ``depot.rules``. With ``collect_errors`` every failing operation is
+    gathered and one ``InvalidFile`` listing them all is raised instead (imports).
+    """
+    fresh, results = _split_known(s, docs, today)
+    ops = [op for doc in fresh for op in doc.ops]
+    errors: list[str] | None = [] if collect_errors else None
+    items = _check_codes(s, ops, errors)
+    book = _load_book(s, ops)
+    planned: list[tuple[DocumentRequest, list[Line]]] = []
+    for doc in fresh:
+        valid = [op for op in doc.ops if errors is None or (op.item in items and not _has_error(errors, op))]
+        planned.append((doc, plan(valid, book, items, today, errors)))
+    if errors:
+        raise InvalidFile(f"{len(errors)} bad row(s); nothing was recorded", errors)
+    _write(s, planned, book, actor)
+    return results + [Posted(doc.number, doc.kind, "recorded", lines) for doc, lines in planned]
+
+
+def _split_known(s: Session, docs: list[DocumentRequest], today: date):
+    numbered = [d for d in docs if d.number]
+    known: dict[str, Document] = {}
+    numbers = [d.number for d in numbered]
+    for chunk in range(0, len(numbers), 500):
+        for row in s.exec(select(Document).where(Document.number.in_(numbers[chunk:chunk + 500]))):
+            known[row.number] = row
+    fresh, results = [], []
+    for doc in docs:
+        if doc.number is None:
+            fresh.append(DocumentRequest(new_number(doc.kind, today), doc.kind, doc.ops))
+            continue
+        seen = known.get(doc.number)
+        if seen is None:
+            fresh.append(doc)
+        elif seen.fingerprint == doc.fingerprint():
+            results.append(Posted(doc.number, doc.kind, "already recorded", []))
+        else:
+            raise DocumentConflict(
+                f"document {doc.number} is already recorded ({seen.kind}, {seen.lines} line(s), "
+                f"{seen.at:%Y-%m-%d %H:%M} UTC by {seen.actor or 'unknown'}) with different content; "
+                "use a new document number or correct the ledger with an adjustment"
+            )
+    return fresh, results
+
+
+def _has_error(errors: list[str], op: Operation) -> bool:
+    return any(e.startswith(f"line {op.line}:") for e in errors)
+
+
+def _check_codes(s: Session, ops: list[Operation], errors: list[str] | None) -> dict[str, ItemFacts]:
+    depots = {op.depot for op in ops} | {op.to for op in ops if op.kind == "transfer" and op.to}
+    item_codes = {op.item for op in ops}
+    known_depots = set(s.exec(select(Depot.code).where(Depot.code.in_(depots)))) if depots else set()
+    items = {code: ItemFacts(code, shelf) for code, shelf in
+             s.exec(select(Item.code, Item.shelf_life_days).where(Item.code.in_(item_codes)))} if item_codes else {}
+    for op in ops:
+        for code in (op.depot, op.to if op.kind == "transfer" else None):
+            if code is not None and code not in known_depots:
+                _fail(errors, op, UnknownDepot(f"unknown depot {code!r}; see `relief depot list` for the codes"))
+        if op.item not in items:
+            _fail(errors, op, UnknownItem(f"unknown item {op.item!r}; see `relief item list` for the codes"))
+    return items
+
+
+def _fail(errors: list[str] | None, op: Operation, exc: Exception) -> None:
+    if errors is None:
+        raise exc
+    errors.append(f"line {op.line}: {exc}")
+
+
+def _load_book(s: Session, ops: list[Operation]) -> Book:
+    book = Book()
+    if not ops:
+        return book
+    depots = sorted({op.depot for op in ops} | {op.to for op in ops if op.kind == "transfer" and op.to})
+    items = sorted({op.item for op in ops})
+    for lot in s.exec(select(Lot).where(Lot.item.in_(items))):
+        book.expiry[(lot.item, lot.code)] = lot.expires
+    query = (select(Balance).where(Balance.depot.in_(depots), Balance.item.in_(items))
+             .order_by(Balance.depot, Balance.item, Balance.lot).with_for_update())
+    for bal in s.exec(query):
+        expires = book.expiry.get((bal.item, bal.lot))
+        book.lots.setdefault((bal.depot, bal.item), {})[bal.lot] = LotStock(bal.lot, expires, bal.on_hand, bal.reserved)
+    return book
+
+
+def _write(s: Session, planned: list[tuple[DocumentRequest, list[Line]]], book: Book, actor: str) -> None:
+    now = datetime.now(timezone.utc)
+    if book.new_lots:
+        s.execute(insert(Lot), [{"item": i, "code": c, "expires": e} for (i, c), e in book.new_lots.items()])
+    docs = [{"number": d.number, "kind": d.kind, "fingerprint": d.fingerprint(), "at": now,
+             "actor": actor, "lines": len(lines)} for d, lines in planned]
+    if docs:
+        s.execute(insert(Document), docs)
+    movements = [{"at": now, "kind": ln.kind, "depot": ln.depot, "item": ln.item, "lot": ln.lot,
+                  "qty": ln.qty, "reserved_delta": ln.reserved_delta, "doc": d.number, "actor": actor,
+                  "reason": ln.reason, "counterparty": ln.counterparty, "note": ln.note}
+                 for d, lines in planned for ln in lines]
+    if not movements:
+        return
+    s.execute(insert(Movement), movements)
+    deltas: dict[tuple[str, str, str], list[int]] = {}
+    for m in movements:
+        acc = deltas.setdefault((m["depot"], m["item"], m["lot"]), [0, 0])
+        acc[0] += m["qty"]
+        acc[1] += m["reserved_delta"]
+    rows = [{"depot": d, "item": i, "lot": lot, "on_hand": q, "reserved": r} for (d, i, lot), (q, r) in sorted(deltas.items())]
+    _upsert_balances(s, rows)
+
+
+def _upsert_balances(s: Session, rows: list[dict]) -> None:
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    table = Balance.__table__
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.depot, table.c.item, table.c.lot],
+        set_={"on_hand": table.c.on_hand + stmt.excluded.on_hand,
+              "reserved": table.c.reserved + stmt.excluded.reserved},
+    )
+    s.execute(stmt, rows)

@@ -1,0 +1,133 @@
+"""The database schema: one SQLModel table class per record kind.
+
+Region data (counties, depots, items, norms, teams) is loaded once by ``relief init``.
+Stock lives in ``Balance`` rows (one per depot, item and lot), and every change to a
+balance is a ``Movement`` row in an append-only ledger grouped by ``Document``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+MOVEMENT_KINDS = (
+    "opening", "receive", "issue", "transfer_out", "transfer_in", "adjust", "count",
+    "reserve", "release", "dispatch",
+)
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database: region name, household size, schema version."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class County(SQLModel, table=True):
+    """A county-level division with its boundary (GeoJSON text) and census population."""
+
+    adcode: str = Field(primary_key=True, max_length=6)
+    name: str
+    league: str
+    population: int
+    lon: float
+    lat: float
+    geometry: str
+
+
+class Depot(SQLModel, table=True):
+    """A relief-supply warehouse at region, league or county level."""
+
+    code: str = Field(primary_key=True)
+    name: str
+    level: str
+    county: str = Field(foreign_key="county.adcode")
+    lon: float
+    lat: float
+    capacity_m3: float
+    outbound_t_day: float
+
+
+class Item(SQLModel, table=True):
+    """A catalogue item; ``shelf_life_days`` is None for durable goods."""
+
+    code: str = Field(primary_key=True)
+    name: str
+    name_en: str
+    unit: str
+    weight_kg: float
+    volume_m3: float
+    shelf_life_days: int | None = None
+    category: str
+
+
+class ReserveNorm(SQLModel, table=True):
+    """Minimum and maximum units of an item a depot of a given level should hold."""
+
+    level: str = Field(primary_key=True)
+    item: str = Field(primary_key=True, foreign_key="item.code")
+    min_qty: int
+    max_qty: int
+
+
+class Team(SQLModel, table=True):
+    """A relief or rescue team with its home base and readiness."""
+
+    code: str = Field(primary_key=True)
+    name: str
+    kind: str
+    base: str
+    lon: float
+    lat: float
+    members: int
+    vehicles: int
+    skills: str
+    status: str
+
+
+class Lot(SQLModel, table=True):
+    """A production lot of an item; the same lot may lie in several depots."""
+
+    item: str = Field(primary_key=True, foreign_key="item.code")
+    code: str = Field(primary_key=True)
+    expires: date | None = None
+
+
+class Balance(SQLModel, table=True):
+    """Units of one lot of one item at one depot: on hand, and reserved for plans."""
+
+    depot: str = Field(primary_key=True, foreign_key="depot.code")
+    item: str = Field(primary_key=True, foreign_key="item.code")
+    lot: str = Field(primary_key=True)
+    on_hand: int = 0
+    reserved: int = 0
+
+
+class Document(SQLModel, table=True):
+    """A document number already recorded, with a fingerprint of what it did."""
+
+    number: str = Field(primary_key=True)
+    kind: str
+    fingerprint: str
+    at: datetime
+    actor: str
+    lines: int
+
+
+class Movement(SQLModel, table=True):
+    """One ledger line: a change of on-hand and reserved units of a lot at a depot."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    kind: str
+    depot: str = Field(index=True)
+    item: str = Field(index=True)
+    lot: str
+    qty: int
+    reserved_delta: int = 0
+    doc: str = Field(index=True)
+    actor: str = ""
+    reason: str | None = None
+    counterparty: str | None = None
+    note: str | None = None

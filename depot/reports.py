@@ -1,0 +1,166 @@
+"""Read-only views of the books: stock, low stock, expiring lots, history, verification.
+
+Each function takes an open session and plain filters and returns a list of plain
+dicts with stable keys (the ``--json`` output of the matching command).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from depot.errors import InvalidQuantity, UnknownDepot, UnknownItem
+from depot.models import Balance, Depot, Item, Lot, Movement, ReserveNorm
+from depot.rules import LotStock
+
+
+def check_depot(s: Session, code: str | None) -> str | None:
+    """Return the upper-cased depot code if it exists (None passes); raises ``UnknownDepot``."""
+    if code is None:
+        return None
+    code = code.strip().upper()
+    if s.get(Depot, code) is None:
+        raise UnknownDepot(f"unknown depot {code!r}; see `relief depot list` for the codes")
+    return code
+
+
+def check_item(s: Session, code: str | None) -> str | None:
+    """Return the upper-cased item code if it exists (None passes); raises ``UnknownItem``."""
+    if code is None:
+        return None
+    code = code.strip().upper()
+    if s.get(Item, code) is None:
+        raise UnknownItem(f"unknown item {code!r}; see `relief item list` for the codes")
+    return code
+
+
+def stock(s: Session, *, depot: str | None = None, item: str | None = None, today: date) -> list[dict]:
+    """Stock rows per depot, item and lot with units on hand, reserved and available.
+
+    Keys: depot, depot_name, item, item_name, unit, lot, expires, expired, on_hand,
+    reserved, available. Raises ``UnknownDepot`` / ``UnknownItem`` for bad filters.
+    """
+    depot, item = check_depot(s, depot), check_item(s, item)
+    query = (select(Balance, Lot.expires, Depot.name, Item.name, Item.unit)
+             .join(Lot, (Lot.item == Balance.item) & (Lot.code == Balance.lot))
+             .join(Depot, Depot.code == Balance.depot).join(Item, Item.code == Balance.item)
+             .where((Balance.on_hand > 0) | (Balance.reserved > 0))
+             .order_by(Balance.depot, Balance.item, Lot.expires, Balance.lot))
+    if depot:
+        query = query.where(Balance.depot == depot)
+    if item:
+        query = query.where(Balance.item == item)
+    rows = []
+    for bal, expires, depot_name, item_name, unit in s.exec(query):
+        lot = LotStock(bal.lot, expires, bal.on_hand, bal.reserved)
+        rows.append({"depot": bal.depot, "depot_name": depot_name, "item": bal.item, "item_name": item_name,
+                     "unit": unit, "lot": bal.lot, "expires": expires.isoformat() if expires else None,
+                     "expired": lot.is_expired(today), "on_hand": bal.on_hand, "reserved": bal.reserved,
+                     "available": lot.available(today)})
+    return rows
+
+
+def totals(s: Session, *, today: date) -> dict[tuple[str, str], dict[str, int]]:
+    """Per (depot, item): summed on_hand, reserved, expired and available units."""
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    query = select(Balance, Lot.expires).join(Lot, (Lot.item == Balance.item) & (Lot.code == Balance.lot))
+    for bal, expires in s.exec(query):
+        lot = LotStock(bal.lot, expires, bal.on_hand, bal.reserved)
+        acc = out.setdefault((bal.depot, bal.item), {"on_hand": 0, "reserved": 0, "expired": 0, "available": 0})
+        acc["on_hand"] += lot.on_hand
+        acc["reserved"] += lot.reserved
+        acc["expired"] += lot.expired(today)
+        acc["available"] += lot.available(today)
+    return out
+
+
+def low(s: Session, *, depot: str | None = None, today: date) -> list[dict]:
+    """Depot items whose available units are below the reserve norm minimum for the depot's level.
+
+    Keys: depot, depot_name, level, item, item_name, available, min, max, short, to_max.
+    """
+    depot = check_depot(s, depot)
+    have = totals(s, today=today)
+    query = select(Depot, ReserveNorm, Item.name).join(ReserveNorm, ReserveNorm.level == Depot.level).join(
+        Item, Item.code == ReserveNorm.item).order_by(Depot.code, ReserveNorm.item)
+    if depot:
+        query = query.where(Depot.code == depot)
+    rows = []
+    for d, norm, item_name in s.exec(query):
+        available = have.get((d.code, norm.item), {}).get("available", 0)
+        if available < norm.min_qty:
+            rows.append({"depot": d.code, "depot_name": d.name, "level": d.level, "item": norm.item,
+                         "item_name": item_name, "available": available, "min": norm.min_qty, "max": norm.max_qty,
+                         "short": norm.min_qty - available, "to_max": norm.max_qty - available})
+    return rows
+
+
+def expiring(s: Session, *, days: int, depot: str | None = None, today: date) -> list[dict]:
+    """Lots with units on hand that expire within ``days`` days (or already have).
+
+    Keys: depot, item, item_name, lot, expires, days_left, on_hand, reserved. Raises
+    ``InvalidQuantity`` when ``days`` is negative.
+    """
+    if days < 0:
+        raise InvalidQuantity(f"--days must be 0 or more, got {days}")
+    depot = check_depot(s, depot)
+    horizon = today + timedelta(days=days)
+    query = (select(Balance, Lot.expires, Item.name)
+             .join(Lot, (Lot.item == Balance.item) & (Lot.code == Balance.lot)).join(Item, Item.code == Balance.item)
+             .where(Lot.expires.is_not(None), Lot.expires <= horizon, Balance.on_hand > 0)
+             .order_by(Lot.expires, Balance.depot, Balance.item))
+    if depot:
+        query = query.where(Balance.depot == depot)
+    return [{"depot": b.depot, "item": b.item, "item_name": name, "lot": b.lot, "expires": exp.isoformat(),
+             "days_left": (exp - today).days, "on_hand": b.on_hand, "reserved": b.reserved}
+            for b, exp, name in s.exec(query)]
+
+
+def history(s: Session, *, depot: str | None = None, item: str | None = None, doc: str | None = None,
+            limit: int = 50) -> list[dict]:
+    """Ledger movements, newest first. Keys: id, at, kind, depot, item, lot, qty,
+    reserved_delta, doc, actor, reason, counterparty, note. Raises ``InvalidQuantity``
+    when ``limit`` is not positive."""
+    if limit <= 0:
+        raise InvalidQuantity(f"--limit must be greater than 0, got {limit}")
+    depot, item = check_depot(s, depot), check_item(s, item)
+    query = select(Movement).order_by(Movement.id.desc()).limit(limit)
+    if depot:
+        query = query.where(Movement.depot == depot)
+    if item:
+        query = query.where(Movement.item == item)
+    if doc:
+        query = query.where(Movement.doc == doc)
+    return [{"id": m.id, "at": m.at.isoformat(timespec="seconds"), "kind": m.kind, "depot": m.depot,
+             "item": m.item, "lot": m.lot, "qty": m.qty, "reserved_delta": m.reserved_delta, "doc": m.doc,
+             "actor": m.actor, "reason": m.reason, "counterparty": m.counterparty, "note": m.note}
+            for m in s.exec(query)]
+
+
+def verify(s: Session) -> dict:
+    """Recompute every balance from the ledger and compare with the stored balances.
+
+    Returns {"ok", "balances", "movements", "problems": [{depot, item, lot, stored_on_hand,
+    ledger_on_hand, stored_reserved, ledger_reserved, problem}]}.
+    """
+    ledger = {(d, i, lot): (q, r) for d, i, lot, q, r in s.exec(
+        select(Movement.depot, Movement.item, Movement.lot, func.sum(Movement.qty), func.sum(Movement.reserved_delta))
+        .group_by(Movement.depot, Movement.item, Movement.lot))}
+    stored = {(b.depot, b.item, b.lot): (b.on_hand, b.reserved) for b in s.exec(select(Balance))}
+    movements = s.exec(select(func.count()).select_from(Movement)).one()
+    problems = []
+    for key in sorted(set(ledger) | set(stored)):
+        book_q, book_r = (int(v) for v in ledger.get(key, (0, 0)))
+        have_q, have_r = stored.get(key, (0, 0))
+        issue = None
+        if (book_q, book_r) != (have_q, have_r):
+            issue = "stored balance differs from the ledger"
+        elif have_q < 0 or have_r < 0 or have_r > have_q:
+            issue = "negative stock or more reserved than on hand"
+        if issue:
+            problems.append({"depot": key[0], "item": key[1], "lot": key[2], "stored_on_hand": have_q,
+                             "ledger_on_hand": book_q, "stored_reserved": have_r, "ledger_reserved": book_r,
+                             "problem": issue})
+    return {"ok": not problems, "balances": len(stored), "movements": movements, "problems": problems}

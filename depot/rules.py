@@ -1,0 +1,265 @@
+"""Stock rules as plain Python: no database, no I/O.
+
+A depot holds an item in lots. Each lot has an on-hand quantity, a reserved quantity
+(promised to committed dispatch plans) and perhaps an expiry date. These functions
+decide what a receipt, issue, adjustment or count does to those lots; the ledger
+applies their answers to the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from depot.errors import (
+    ExpiredLot,
+    InvalidDate,
+    InvalidQuantity,
+    InvalidReason,
+    OutOfStock,
+    ReservedStock,
+    UnknownLot,
+)
+
+REASONS = ("damaged", "lost", "found", "expired", "other")
+NO_LOT = "-"
+
+
+@dataclass(frozen=True)
+class LotStock:
+    """One lot of one item at one depot."""
+
+    lot: str
+    expires: date | None
+    on_hand: int
+    reserved: int = 0
+
+    def is_expired(self, today: date) -> bool:
+        """True when the lot's expiry date is before ``today``."""
+        return self.expires is not None and self.expires < today
+
+    def available(self, today: date) -> int:
+        """Units that may be issued: on hand less reserved, nothing once expired."""
+        return 0 if self.is_expired(today) else self.on_hand - self.reserved
+
+    def expired(self, today: date) -> int:
+        """Unreserved units of an expired lot (what ``available`` leaves out for expiry)."""
+        return self.on_hand - self.reserved if self.is_expired(today) else 0
+
+
+def positive_quantity(value: object, what: str = "quantity") -> int:
+    """Return ``value`` as a positive whole number.
+
+    Takes an int or a string such as ``"12"``; raises ``InvalidQuantity`` naming the
+    value when it is not a whole number greater than zero.
+    """
+    number = _whole(value, what)
+    if number <= 0:
+        raise InvalidQuantity(f"{what} must be a whole number greater than 0, got {value!r}")
+    return number
+
+
+def nonzero_delta(value: object, what: str = "delta") -> int:
+    """Return ``value`` as a non-zero whole number (a signed adjustment).
+
+    Raises ``InvalidQuantity`` when it is zero or not a whole number.
+    """
+    number = _whole(value, what)
+    if number == 0:
+        raise InvalidQuantity(f"{what} must be a non-zero whole number (e.g. -3 or 5), got {value!r}")
+    return number
+
+
+def counted_quantity(value: object) -> int:
+    """Return a counted quantity: a whole number of zero or more; raises ``InvalidQuantity``."""
+    number = _whole(value, "counted quantity")
+    if number < 0:
+        raise InvalidQuantity(f"counted quantity must be 0 or more, got {value!r}")
+    return number
+
+
+def _whole(value: object, what: str) -> int:
+    if isinstance(value, bool):
+        raise InvalidQuantity(f"{what} must be a whole number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidQuantity(f"{what} must be a whole number, got {value!r}") from None
+
+
+def parse_date(value: object, what: str = "date") -> date:
+    """Return ``value`` (a ``date`` or ``YYYY-MM-DD`` text) as a date; raises ``InvalidDate``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDate(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def check_reason(reason: str) -> str:
+    """Return ``reason`` if it is an allowed adjustment reason; raises ``InvalidReason``."""
+    if reason not in REASONS:
+        raise InvalidReason(f"reason must be one of {', '.join(REASONS)}; got {reason!r}")
+    return reason
+
+
+def receipt_lot(
+    lot: str | None, expires: date | None, shelf_life_days: int | None, today: date
+) -> tuple[str, date | None]:
+    """Decide the lot code and expiry of a receipt.
+
+    Takes the lot and expiry the keeper gave (either may be None), the item's shelf life
+    and today's date. A perishable item received without an expiry is given
+    ``today + shelf life``. Without a lot code, durable stock goes to the lot ``-`` and
+    perishable stock to a lot named after its expiry (``EXP20270115``). Returns
+    ``(lot, expires)``; raises ``InvalidDate`` when the expiry is already past.
+    """
+    if expires is None and shelf_life_days:
+        expires = date.fromordinal(today.toordinal() + shelf_life_days)
+    if expires is not None and expires < today:
+        raise InvalidDate(f"expiry {expires.isoformat()} is already past; a receipt must expire on or after {today.isoformat()}")
+    if lot is not None and not lot.strip():
+        lot = None
+    if lot is None:
+        lot = f"EXP{expires:%Y%m%d}" if expires is not None else NO_LOT
+    return lot.strip(), expires
+
+
+def fefo_order(lots: list[LotStock]) -> list[LotStock]:
+    """Lots sorted first-expiring-first; durable lots (no expiry) last, then by lot code."""
+    return sorted(lots, key=lambda s: (s.expires is None, s.expires or date.max, s.lot))
+
+
+def allocate_issue(
+    lots: list[LotStock], qty: int, today: date, *, lot: str | None = None,
+    allow_expired: bool = False, what: str = "",
+) -> list[tuple[str, int]]:
+    """Choose which lots an issue of ``qty`` units takes from.
+
+    Without a named ``lot`` the earliest-expiring available lots go first (FEFO) and
+    expired lots are never used. A named lot must exist; if expired it is used only
+    with ``allow_expired``. Returns ``[(lot, units), ...]`` summing to ``qty``.
+    Raises ``UnknownLot``, ``ExpiredLot`` or ``OutOfStock`` (naming what is available).
+    """
+    if lot is not None:
+        match = _find(lots, lot, what)
+        if match.is_expired(today) and not allow_expired:
+            raise ExpiredLot(
+                f"lot {lot} of {what} expired on {match.expires.isoformat()}; "
+                "issue it only with --allow-expired, or write it off with an adjustment (--reason expired)"
+            )
+        free = match.on_hand - match.reserved
+        if qty > free:
+            raise OutOfStock(f"cannot take {qty} of {what} lot {lot}: only {free} available")
+        return [(lot, qty)]
+    plan: list[tuple[str, int]] = []
+    left = qty
+    for stock in fefo_order(lots):
+        free = stock.available(today)
+        if left == 0 or free <= 0:
+            continue
+        take = min(free, left)
+        plan.append((stock.lot, take))
+        left -= take
+    if left:
+        have = sum(s.available(today) for s in lots)
+        raise OutOfStock(f"cannot take {qty} of {what}: only {have} available")
+    return plan
+
+
+def allocate_loss(
+    lots: list[LotStock], qty: int, today: date, *, lot: str | None = None,
+    expired_only: bool = False, what: str = "",
+) -> list[tuple[str, int]]:
+    """Choose which lots a loss of ``qty`` units (negative adjustment or count) comes from.
+
+    Unlike an issue, a loss may take expired stock: expired lots go first, then FEFO.
+    Reserved units are never taken. With ``expired_only`` (reason ``expired``) only
+    expired lots qualify. Returns ``[(lot, units), ...]``; raises ``UnknownLot`` or
+    ``ReservedStock`` when the unreserved stock is too small.
+    """
+    candidates = [_find(lots, lot, what)] if lot is not None else lots
+    if expired_only:
+        candidates = [s for s in candidates if s.is_expired(today)]
+    ordered = sorted(candidates, key=lambda s: (not s.is_expired(today), s.expires is None, s.expires or date.max, s.lot))
+    plan: list[tuple[str, int]] = []
+    left = qty
+    for stock in ordered:
+        free = stock.on_hand - stock.reserved
+        if left == 0 or free <= 0:
+            continue
+        take = min(free, left)
+        plan.append((stock.lot, take))
+        left -= take
+    if left:
+        have = sum(s.on_hand - s.reserved for s in ordered)
+        kind = "expired " if expired_only else "unreserved "
+        raise ReservedStock(f"cannot remove {qty} of {what}: only {have} {kind}units on hand")
+    return plan
+
+
+def count_variance(lots: list[LotStock], counted: int, *, lot: str | None = None, what: str = "") -> int:
+    """Return counted minus recorded on-hand (of one lot, or of all lots of the item).
+
+    Raises ``UnknownLot`` when a named lot is not held, and ``ReservedStock`` when the
+    count is below the units reserved for committed plans (release them first).
+    """
+    scope = [_find(lots, lot, what)] if lot is not None else lots
+    on_hand = sum(s.on_hand for s in scope)
+    reserved = sum(s.reserved for s in scope)
+    if counted < reserved:
+        raise ReservedStock(
+            f"counted {counted} of {what} but {reserved} are reserved for committed plans; "
+            "ship or cancel those plans before recording this count"
+        )
+    return counted - on_hand
+
+
+def gain_lot(lots: list[LotStock], *, lot: str | None, durable: bool, what: str = "") -> str:
+    """Pick the lot a stock gain (found units, count surplus) is booked to.
+
+    A named lot must exist. Without one, durable items go to lot ``-``; for perishable
+    items the depot must hold exactly one lot, otherwise raises ``UnknownLot`` asking
+    for ``--lot``.
+    """
+    if lot is not None:
+        return _find(lots, lot, what).lot
+    if durable:
+        return NO_LOT
+    if len(lots) == 1:
+        return lots[0].lot
+    held = ", ".join(s.lot for s in fefo_order(lots)) or "none"
+    raise UnknownLot(f"{what} is perishable: name the lot the units belong to with --lot (lots held: {held})")
+
+
+def _find(lots: list[LotStock], lot: str, what: str) -> LotStock:
+    for stock in lots:
+        if stock.lot == lot:
+            return stock
+    held = ", ".join(s.lot for s in fefo_order(lots)) or "none"
+    raise UnknownLot(f"no lot {lot!r} of {what} here; lots held: {held}")
+
+
+def apply(lots: list[LotStock], changes: list[tuple[str, int, int]]) -> list[LotStock]:
+    """Return ``lots`` with ``(lot, on_hand_delta, reserved_delta)`` changes applied.
+
+    Used to check invariants in memory; raises ``ReservedStock`` if any lot would end
+    with on hand below zero or below its reserved units.
+    """
+    by_lot = {s.lot: s for s in lots}
+    for lot, d_on_hand, d_reserved in changes:
+        stock = by_lot[lot]
+        stock = replace(stock, on_hand=stock.on_hand + d_on_hand, reserved=stock.reserved + d_reserved)
+        if stock.on_hand < 0 or stock.reserved < 0 or stock.reserved > stock.on_hand:
+            raise ReservedStock(f"lot {lot} would hold {stock.on_hand} on hand with {stock.reserved} reserved")
+        by_lot[lot] = stock
+    return list(by_lot.values())

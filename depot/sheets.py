@@ -1,0 +1,157 @@
+"""Stock movements to and from spreadsheets (CSV and XLSX).
+
+An import file has a header row with the columns ``kind, depot, item, qty`` and any of
+``doc, lot, expires, to, reason, source, note``. Rows sharing a ``doc`` number form one
+document; rows without one form a single document for the whole file, numbered from
+its content, so importing the same file twice records it once.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from depot import rules
+from depot.errors import InvalidFile, ReliefError
+from depot.ledger import DocumentRequest
+from depot.posting import Operation
+
+REQUIRED = ("kind", "depot", "item", "qty")
+OPTIONAL = ("doc", "lot", "expires", "to", "reason", "source", "note")
+KINDS = ("receive", "issue", "transfer", "adjust", "count")
+FORMATS = (".csv", ".xlsx")
+
+
+def read_documents(path: str | Path) -> list[DocumentRequest]:
+    """Parse an import file into documents.
+
+    Raises ``InvalidFile`` when the file is missing, has an unsupported extension or
+    wrong columns, or when any row is malformed; ``problems`` then lists every bad row
+    by its line number in the file.
+    """
+    path = Path(path)
+    header, rows = _read_rows(path)
+    header = [str(h or "").strip().lower() for h in header]
+    unknown = [h for h in header if h and h not in REQUIRED + OPTIONAL]
+    missing = [c for c in REQUIRED if c not in header]
+    if unknown or missing:
+        parts = ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []) + (
+            [f"missing column(s) {', '.join(missing)}"] if missing else [])
+        raise InvalidFile(f"{path.name}: {'; '.join(parts)}; columns allowed: {', '.join(REQUIRED + OPTIONAL)} "
+                          f"(required: {', '.join(REQUIRED)})")
+    problems: list[str] = []
+    groups: dict[str | None, list[Operation]] = {}
+    for line, values in rows:
+        record = {k: _text(v) for k, v in zip(header, values) if k}
+        if not any(record.values()):
+            continue
+        try:
+            op = _operation(record, line)
+        except ReliefError as exc:
+            problems.append(f"line {line}: {exc}")
+            continue
+        groups.setdefault(record.get("doc") or None, []).append(op)
+    if problems:
+        raise InvalidFile(f"{path.name}: {len(problems)} bad row(s); nothing was recorded", problems)
+    if not groups:
+        raise InvalidFile(f"{path.name} holds no rows to import")
+    return [_document(number, ops) for number, ops in groups.items()]
+
+
+def _document(number: str | None, ops: list[Operation]) -> DocumentRequest:
+    kinds = {op.kind for op in ops}
+    kind = kinds.pop() if len(kinds) == 1 else "import"
+    if number is None:
+        probe = DocumentRequest("", kind, ops)
+        number = f"IMP-{probe.fingerprint()[:16]}"
+    return DocumentRequest(number, kind, ops)
+
+
+def _operation(r: dict, line: int) -> Operation:
+    kind = r.get("kind", "").lower()
+    if kind not in KINDS:
+        raise InvalidFile(f"kind {r.get('kind')!r} is not one of {', '.join(KINDS)}")
+    for key in ("depot", "item"):
+        if not r.get(key):
+            raise InvalidFile(f"{key} is empty")
+    if kind == "adjust":
+        qty = rules.nonzero_delta(r.get("qty", ""), "qty")
+        reason = rules.check_reason(r.get("reason", ""))
+    else:
+        qty = rules.counted_quantity(r.get("qty", "")) if kind == "count" else rules.positive_quantity(r.get("qty", ""), "qty")
+        reason = None
+    to = (r.get("to") or "").upper() or None
+    if kind == "transfer" and (to is None or to == r["depot"].upper()):
+        raise InvalidFile("a transfer needs a 'to' depot different from 'depot'")
+    expires = rules.parse_date(r["expires"], "expires") if r.get("expires") and kind == "receive" else None
+    return Operation(kind, r["depot"].upper(), r["item"].upper(), qty, lot=r.get("lot") or None,
+                     expires=expires, to=to, reason=reason, source=r.get("source") or None,
+                     note=r.get("note") or None, line=line)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "date") and callable(value.date):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
+    if not path.is_file():
+        raise InvalidFile(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                table = list(csv.reader(handle))
+        except UnicodeDecodeError:
+            raise InvalidFile(f"{path.name} is not UTF-8 text; save the sheet as CSV UTF-8") from None
+        if not table:
+            raise InvalidFile(f"{path.name} is empty; the first row must name the columns")
+        return table[0], [(n, row) for n, row in enumerate(table[1:], start=2)]
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:
+            raise InvalidFile(f"{path.name} is not a readable XLSX workbook ({exc})") from None
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        book.close()
+        if not rows:
+            raise InvalidFile(f"{path.name} is empty; the first row must name the columns")
+        return list(rows[0]), [(n, list(row)) for n, row in enumerate(rows[1:], start=2)]
+    raise InvalidFile(f"{path.name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
+
+
+def write_rows(path: str | Path, rows: list[dict], *, sheet: str = "stock") -> int:
+    """Write ``rows`` (dicts sharing keys) to a CSV or XLSX file; returns the row count.
+
+    Raises ``InvalidFile`` for another extension or a folder that does not exist.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InvalidFile(f"{path.name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise InvalidFile(f"folder {path.parent} does not exist")
+    keys = list(rows[0]) if rows else []
+    if suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(rows)
+        return len(rows)
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    page = book.create_sheet(sheet)
+    page.append(keys)
+    for row in rows:
+        page.append([row[k] for k in keys])
+    book.save(path)
+    return len(rows)
+

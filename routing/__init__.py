@@ -1,0 +1,1 @@
+"""Geography and decisions: travel times, the optimizer, dispatch plans, drills."""
