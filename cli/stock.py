@@ -109,7 +109,9 @@ def show(depot: Annotated[str | None, typer.Option("--depot", help="Only this de
         print_json([{k: r[k] for k in ("depot", "item", "lot", "expires", "expired", "on_hand", "reserved", "available")}
                     for r in rows])
         return
-    table(None, STOCK_COLUMNS, rows, empty="no stock matches")
+    columns = [c for c in STOCK_COLUMNS if not (depot and c[0] in ("depot", "depot_name"))]
+    title = f"{rows[0]['depot']} {rows[0]['depot_name']}" if depot and rows else None
+    table(title, columns, rows, empty="no stock matches")
     if rows:
         out.print(f"{len(rows)} lot(s); on hand {sum(r['on_hand'] for r in rows):,}, "
                   f"available {sum(r['available'] for r in rows):,}")

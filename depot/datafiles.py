@@ -25,6 +25,9 @@ COLUMNS = {
     "items.csv": ("code", "name", "name_en", "unit", "weight_kg", "volume_m3", "shelf_life_days", "category"),
     "norms.csv": ("level", "item", "min_qty", "max_qty"),
     "stock.csv": ("depot", "item", "lot", "qty"),
+    "needs.csv": ("item", "basis", "per_unit", "season"),
+    "team_norms.csv": ("kind", "priority_max", "people_min", "count"),
+    "circuity.csv": ("county", "circuity"),
 }
 
 
@@ -75,6 +78,18 @@ def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
         norms=read_table(_own_or_shared(folder, "norms.csv")),
         stock=read_table(stock_path) if with_stock and stock_path.is_file() else [],
     )
+
+
+def region_table(folder: str | Path | None, name: str) -> list[dict]:
+    """Read ``name`` (e.g. ``needs.csv``) from a region folder, else from ``data/``.
+
+    Optional tables missing from both (``circuity.csv``) read as an empty list.
+    Raises ``InvalidFile`` when a file present lacks a required column.
+    """
+    path = _own_or_shared(region_folder(str(folder)), name) if folder else DATA_DIR / name
+    if not path.is_file() and name == "circuity.csv":
+        return []
+    return read_table(path)
 
 
 def _own_or_shared(folder: Path, name: str) -> Path:

@@ -67,6 +67,16 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
+def dispose(url: str) -> None:
+    """Close every pooled connection to ``url`` and forget its engine (a no-op if none).
+
+    Needed before a database can be dropped or its file removed.
+    """
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 60000")
@@ -123,8 +133,10 @@ def write(url: str, work: Callable[[Session], T], attempts: int = 8) -> T:
     """Run ``work(session)`` in one write transaction and commit it; return its result.
 
     The whole of ``work`` commits or none of it does. A transaction that PostgreSQL
-    aborts because of a deadlock or a serialisation failure, or that SQLite finds
-    locked, is retried from the start (up to ``attempts`` times).
+    aborts because of a deadlock, a serialisation failure or a unique-key clash with a
+    concurrent writer (two keepers recording the same document or new lot at once), or
+    that SQLite finds locked, is retried from the start (up to ``attempts`` times); the
+    retry sees what the other writer committed.
     """
     for attempt in range(attempts):
         try:
@@ -139,6 +151,6 @@ def write(url: str, work: Callable[[Session], T], attempts: int = 8) -> T:
 
 def _retryable(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlstate", None)
-    if code in ("40001", "40P01"):
+    if code in ("40001", "40P01", "23505"):
         return True
     return "database is locked" in str(exc.orig)

@@ -21,8 +21,9 @@ def receive(url: str, depot: str, item: str, qty: object, *, lot: str | None = N
             note: str | None = None, actor: str, today: date) -> Posted:
     """Receive ``qty`` units of ``item`` into ``depot`` (a new lot or an existing one).
 
-    ``expires`` is required in spirit for perishable items; when omitted it is taken as
-    today plus the item's shelf life. Raises ``InvalidDate`` for an expiry already past.
+    ``expires`` is required in spirit for perishable items; when omitted it is the
+    recorded expiry of a named lot already known, else today plus the item's shelf life.
+    Raises ``InvalidDate`` for an expiry already past.
     """
     when = rules.parse_date(expires, "expiry (--expires)") if expires not in (None, "") else None
     op = Operation("receive", _code(depot), _code(item), rules.positive_quantity(qty), lot=_lot(lot),

@@ -131,3 +131,69 @@ class Movement(SQLModel, table=True):
     reason: str | None = None
     counterparty: str | None = None
     note: str | None = None
+
+
+class Incident(SQLModel, table=True):
+    """A place where people need relief: location, county, people displaced, priority 1-4."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    lon: float
+    lat: float
+    county: str = Field(foreign_key="county.adcode")
+    people: int = 0
+    priority: int = 3
+    status: str = "open"
+    created_at: datetime
+
+
+class IncidentNeed(SQLModel, table=True):
+    """Units of an item an incident needs."""
+
+    incident: int = Field(primary_key=True, foreign_key="incident.id")
+    item: str = Field(primary_key=True, foreign_key="item.code")
+    qty: int
+
+
+class IncidentTeam(SQLModel, table=True):
+    """Number of teams of a kind an incident asks for."""
+
+    incident: int = Field(primary_key=True, foreign_key="incident.id")
+    kind: str = Field(primary_key=True)
+    count: int
+
+
+class Plan(SQLModel, table=True):
+    """A dispatch plan: draft, committed (stock reserved, teams deployed), shipped or cancelled.
+
+    ``document`` holds the plan as JSON text (what ``dispatch plan --json`` prints)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+    status: str = "draft"
+    method: str
+    document: str
+
+
+class PlanShipment(SQLModel, table=True):
+    """One line of a plan: units of a lot from a depot to an incident."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan: int = Field(index=True, foreign_key="plan.id")
+    depot: str
+    incident: int
+    item: str
+    lot: str
+    qty: int
+    km: float
+    minutes: int
+
+
+class PlanTeam(SQLModel, table=True):
+    """A team sent to an incident by a plan."""
+
+    plan: int = Field(primary_key=True, foreign_key="plan.id")
+    team: str = Field(primary_key=True)
+    incident: int
+    km: float
+    minutes: int

@@ -127,7 +127,8 @@ def _lines_for(op: Operation, book: Book, item: ItemFacts, today: date) -> list[
             lot = op.lot or (f"EXP{op.expires:%Y%m%d}" if op.expires else rules.NO_LOT)
             expires = op.expires
         else:
-            lot, expires = rules.receipt_lot(op.lot, op.expires, item.shelf_life_days, today)
+            known = book.expiry.get((op.item, op.lot)) if op.lot and op.expires is None else None
+            lot, expires = rules.receipt_lot(op.lot, op.expires or known, item.shelf_life_days, today)
         book.register_lot(op.item, lot, expires)
         return [Line(op.kind, op.depot, op.item, lot, op.qty, counterparty=op.source, note=op.note)]
     if op.kind == "issue":

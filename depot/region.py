@@ -75,6 +75,8 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     problems: list[str] = []
     meta = [{"key": k, "value": str(v)} for k, v in files.meta.items() if not isinstance(v, dict)]
     meta.append({"key": "schema_version", "value": "1"})
+    builtin = files.folder.resolve().parent == datafiles.DATA_DIR
+    meta.append({"key": "folder", "value": files.folder.name if builtin else str(files.folder.resolve())})
     counties = [_convert(problems, "counties.geojson", n, r, adcode=str, name=str, league=str,
                          population=int, lon=float, lat=float, geometry=str)
                 for n, r in enumerate(files.counties, 1)]

@@ -1,0 +1,190 @@
+"""Startup benchmark: keeper commands must start fast.
+
+A keeper command such as ``relief stock show`` should cost little more than importing
+the database layer (sqlmodel); it must never load the planning stack (geopandas,
+ortools, shapely, matplotlib, pandas) nor openpyxl, which only spreadsheet import and
+export need.
+
+What it measures, on a fresh Inner Mongolia database made with ``relief init``:
+
+* the wall time of ``relief stock show --depot C150121 --db X`` and of
+  ``python -c "import sqlmodel"`` (same interpreter), each run ``--runs`` times after
+  one warm-up run: median, minimum, and the ratio of the medians;
+* which heavy modules are in ``sys.modules`` after loading the CLI and running
+  ``stock show`` in one process (there should be none; the exit status is 1 if any is);
+* the slowest imports of ``relief stock show`` by cumulative time, from
+  ``python -X importtime``, to show where startup time goes.
+
+Run it from the project folder, once ``make test`` (or ``make bench``) has made the venv::
+
+    .venv/bin/python bench/startup.py              # report
+    .venv/bin/python bench/startup.py --runs 30    # more repetitions
+    .venv/bin/python bench/startup.py --json       # the figures as JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPOT = "C150121"
+HEAVY = ("geopandas", "ortools", "shapely", "matplotlib", "pandas", "openpyxl")
+NOTED = ("numpy", "psycopg", "rich", "typer")
+TOP_IMPORTS = 8
+
+PROBE = """
+import json, sys
+from cli.main import app
+after_import = sorted(m for m in {heavy!r} if m in sys.modules)
+app({args!r}, standalone_mode=False)
+print(json.dumps({{
+    "after_import": after_import,
+    "after_run": sorted(m for m in {heavy!r} if m in sys.modules),
+    "noted": sorted(m for m in {noted!r} if m in sys.modules),
+}}))
+"""
+
+
+def relief_command() -> list[str]:
+    """The ``relief`` console script of this interpreter's environment."""
+    script = Path(sys.executable).parent / "relief"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("relief")
+    return [found] if found else [sys.executable, "-m", "cli.main"]
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELIEF_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return env
+
+
+def run(cmd: list[str], cwd: str, *, capture: bool = False) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, cwd=cwd, env=environment(), text=True,
+                            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    if result.returncode != 0:
+        sys.exit(f"command failed ({result.returncode}): {' '.join(cmd)}\n{result.stderr.strip()}")
+    return result
+
+
+def timed(cmd: list[str], cwd: str, runs: int) -> dict:
+    """Wall times in seconds of ``runs`` runs of ``cmd`` after one warm-up run."""
+    run(cmd, cwd)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run(cmd, cwd)
+        times.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(times), "min_s": min(times), "runs": runs}
+
+
+def heavy_modules(db: str, cwd: str) -> dict:
+    """Heavy modules loaded by importing the CLI and by running ``stock show``."""
+    args = ["stock", "show", "--depot", DEPOT, "--db", db]
+    code = PROBE.format(heavy=HEAVY, noted=NOTED, args=args)
+    output = run([sys.executable, "-c", code], cwd, capture=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def slowest_imports(db: str, cwd: str, top: int) -> dict:
+    """Import times of ``relief stock show``: the total, the ``top`` modules with the
+    largest cumulative time, and the ``top`` top-level packages by summed self time."""
+    code = ("import sys; from cli.main import run; "
+            f"sys.argv = ['relief', 'stock', 'show', '--depot', {DEPOT!r}, '--db', {db!r}]; run()")
+    stderr = run([sys.executable, "-X", "importtime", "-c", code], cwd, capture=True).stderr
+    rows = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, cumulative_us, name = line[len("import time:"):].split("|", 2)
+        rows.append({"module": name.strip(), "depth": (len(name) - len(name.lstrip()) - 1) // 2,
+                     "self_us": int(self_us), "cumulative_us": int(cumulative_us)})
+    packages: dict[str, int] = {}
+    for row in rows:
+        root = row["module"].split(".")[0]
+        packages[root] = packages.get(root, 0) + row["self_us"]
+    slowest: dict[str, dict] = {}
+    for row in rows:  # a module may be listed twice (a nested re-entry); keep its largest figure
+        if row["cumulative_us"] > slowest.get(row["module"], {"cumulative_us": -1})["cumulative_us"]:
+            slowest[row["module"]] = row
+    return {
+        "total_us": sum(r["self_us"] for r in rows),
+        "slowest": sorted(slowest.values(), key=lambda r: r["cumulative_us"], reverse=True)[:top],
+        "by_package": [{"package": k, "self_us": v}
+                       for k, v in sorted(packages.items(), key=lambda kv: kv[1], reverse=True)[:top]],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Time the startup of a keeper command (relief stock show).")
+    parser.add_argument("--runs", type=int, default=15, help="timed repetitions of each command (default 15)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    opts = parser.parse_args()
+    if opts.runs < 1:
+        parser.error("--runs must be 1 or more")
+
+    with tempfile.TemporaryDirectory(prefix="relief-bench-") as tmp:
+        db = str(Path(tmp) / "startup.db")
+        run(relief_command() + ["init", "--db", db], tmp)
+        show = timed(relief_command() + ["stock", "show", "--depot", DEPOT, "--db", db], tmp, opts.runs)
+        sqlmodel = timed([sys.executable, "-c", "import sqlmodel"], tmp, opts.runs)
+        loaded = heavy_modules(db, tmp)
+        imports = slowest_imports(db, tmp, TOP_IMPORTS)
+
+    figures = {
+        "python": sys.version.split()[0],
+        "runs": opts.runs,
+        "stock_show": show,
+        "import_sqlmodel": sqlmodel,
+        "ratio_of_medians": show["median_s"] / sqlmodel["median_s"],
+        "heavy_modules_after_import": loaded["after_import"],
+        "heavy_modules_after_run": loaded["after_run"],
+        "other_modules_loaded": loaded["noted"],
+        "imports": imports,
+        "ok": not loaded["after_run"],
+    }
+    if opts.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        report(figures)
+    return 0 if figures["ok"] else 1
+
+
+def report(f: dict) -> None:
+    ms = 1000
+    print(f"startup of a keeper command, {f['runs']} run(s) each (Python {f['python']})")
+    print(f"  relief stock show --depot {DEPOT}   median {f['stock_show']['median_s'] * ms:7.1f} ms   "
+          f"min {f['stock_show']['min_s'] * ms:7.1f} ms")
+    print(f"  python -c 'import sqlmodel'          median {f['import_sqlmodel']['median_s'] * ms:7.1f} ms   "
+          f"min {f['import_sqlmodel']['min_s'] * ms:7.1f} ms")
+    print(f"  ratio of medians (stock show / import sqlmodel): {f['ratio_of_medians']:.2f}")
+    heavy = f["heavy_modules_after_run"]
+    print(f"heavy modules loaded by stock show: {', '.join(heavy) if heavy else 'none'}"
+          + (f" (already on importing cli.main: {', '.join(f['heavy_modules_after_import'])})"
+             if f["heavy_modules_after_import"] else ""))
+    print(f"other modules loaded (for information): {', '.join(f['other_modules_loaded']) or 'none'}")
+    imports = f["imports"]
+    print(f"imports of relief stock show (python -X importtime): {imports['total_us'] / 1000:.1f} ms in all")
+    print(f"  slowest {len(imports['slowest'])} by cumulative time (cumulative, self):")
+    for row in imports["slowest"]:
+        print(f"  {row['cumulative_us'] / 1000:8.1f} ms {row['self_us'] / 1000:7.1f} ms  "
+              f"{'  ' * row['depth']}{row['module']}")
+    print("  by top-level package (summed self time): " + ", ".join(
+        f"{p['package']} {p['self_us'] / 1000:.0f} ms" for p in imports["by_package"]))
+    if heavy:
+        print(f"FAIL: keeper commands must not load {', '.join(heavy)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

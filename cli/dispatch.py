@@ -1,0 +1,162 @@
+"""``relief dispatch``: plan, review, commit, ship, cancel and export dispatch plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import ActorOption, DbOption, JsonOption, actor, out, print_json, table, today, url
+from depot.errors import InvalidFile
+
+app = typer.Typer(help="Dispatch plans: supplies from depots and teams to open incidents.", no_args_is_help=True)
+
+PlanId = Annotated[int, typer.Argument(help="Plan id (see `relief dispatch list`).")]
+
+
+def hours(minutes: int | None) -> str:
+    """Minutes as h:mm, or '-' when None."""
+    return "-" if minutes is None else f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def render(doc: dict) -> None:
+    """Print a plan document as tables: incidents, teams, totals, solver."""
+    rows = [{**r, "fill_pct": f"{r['fill']:.0%}", "first": hours(r["first_arrival_minutes"]),
+             "team_first": hours(r["first_team_minutes"]), "unmet": ", ".join(r["unmet_items"]) or ""}
+            for r in doc["incidents"]]
+    out.print(f"[bold]plan {doc['plan_id']}[/bold] ({doc['status']}, {doc['method']}) from {doc['start']}")
+    table("incidents", [("id", "id"), ("name", "name"), ("county", "county"), ("priority", "priority"),
+                        ("fill_pct", "need met"), ("first", "first supplies (h:mm)"), ("team_first", "first team"),
+                        ("unmet", "short of")], rows)
+    teams = [{**t, "arrive": hours(t["minutes"])} for t in doc["teams"]]
+    table("teams", [("team", "team"), ("kind", "kind"), ("incident", "to incident"), ("km", "km"),
+                    ("arrive", "arrives (h:mm)")], teams, empty="no team sent")
+    for miss in doc["teams_unmet"]:
+        out.print(f"  incident {miss['incident']}: no ready {miss['kind']} team for {miss['count']} request(s)")
+    t, s = doc["totals"], doc["solver"]
+    out.print(f"need met {t['fill']:.1%} (priority-weighted {t['weighted_fill']:.1%}, worst incident "
+              f"{t['worst_fill']:.1%}); {t['shipped_units']:,} of {t['need_units']:,} units in "
+              f"{t['shipment_lines']} lines, {t['tonnes']:,.1f} t, {t['tonne_km']:,.0f} t·km; "
+              f"priority-weighted unmet {t['weighted_unmet']:,}")
+    proof = "proven optimal" if s["proven_optimal"] else "not proven optimal"
+    out.print(f"solver: {s['status']} ({proof}), {s['method']}; build {s['build_seconds']:.3f} s, "
+              f"solve {s['seconds']:.3f} s, {s['arcs']:,} candidate arcs")
+
+
+@app.command()
+def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="Plan only these incident ids.")] = None,
+         method: Annotated[str, typer.Option("--method", help="optimal or greedy.")] = "optimal",
+         circuity: Annotated[float, typer.Option("--circuity", help="Road km per great-circle km.")] = 1.3,
+         speed: Annotated[float, typer.Option("--speed", help="Road speed, km/h.")] = 60.0,
+         max_hours: Annotated[float | None, typer.Option("--max-hours", help="Ignore arcs longer than this.")] = None,
+         nearest: Annotated[int, typer.Option("--nearest", help="Candidate depots per incident (k nearest).")] = 30,
+         keep_reserve: Annotated[bool, typer.Option("--keep-reserve", help="Keep minimum norms except for priority 1.")] = False,
+         outbound: Annotated[bool, typer.Option("--outbound", help="Respect depot daily outbound tonnage.")] = False,
+         travel: Annotated[str | None, typer.Option("--travel", help="CSV travel table: code, county, minutes.")] = None,
+         as_json: JsonOption = False,
+         out_dir: Annotated[str | None, typer.Option("--out", help="Also write plan.json, pick lists, GeoJSON and map here.")] = None,
+         db_: DbOption = None) -> None:
+    """Make a draft plan for all open incidents (or the ones named)."""
+    from routing import dispatch
+
+    target = url(db_)
+    doc = dispatch.plan(target, method=method, incident_ids=incident, today=today(), circuity=circuity, speed=speed,
+                        max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, outbound=outbound,
+                        travel_table=travel)
+    if out_dir:
+        written = write_all(target, doc, out_dir)
+    if as_json:
+        print_json(doc)
+        return
+    render(doc)
+    if out_dir:
+        out.print(f"wrote {', '.join(written)}")
+    out.print(f"review, then: relief dispatch commit {doc['plan_id']}")
+
+
+def write_all(target: str, doc: dict, out_dir: str) -> list[str]:
+    """Write plan.json, pick lists (CSV, XLSX), GeoJSON and the PNG map into ``out_dir``."""
+    import json
+
+    from routing.export import export
+
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidFile(f"--out {out_dir} is a file; give a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / f"plan-{doc['plan_id']}"
+    Path(f"{base}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    written = [f"{base}.json"]
+    for fmt, suffix in (("csv", "-picklist.csv"), ("xlsx", "-picklists.xlsx"), ("geojson", ".geojson"), ("png", ".png")):
+        written.append(export(target, doc["plan_id"], fmt, f"{base}{suffix}"))
+    return written
+
+
+@app.command(name="list")
+def list_(as_json: JsonOption = False, db_: DbOption = None) -> None:
+    """List plans with status, fill and tonne-km."""
+    from routing import dispatch
+
+    rows = dispatch.listing(url(db_))
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        r["fill_pct"] = f"{r['fill']:.0%}"
+    table(None, [("plan_id", "plan"), ("created_at", "created (UTC)"), ("status", "status"), ("method", "method"),
+                 ("incidents", "incidents"), ("fill_pct", "need met"), ("unmet_units", "unmet units"),
+                 ("tonne_km", "t·km")], rows, empty="no plans yet")
+
+
+@app.command()
+def show(plan_id: PlanId, as_json: JsonOption = False, db_: DbOption = None) -> None:
+    """Show a saved plan."""
+    from routing import dispatch
+
+    doc = dispatch.show(url(db_), plan_id)
+    if as_json:
+        print_json(doc)
+        return
+    render(doc)
+
+
+@app.command()
+def commit(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
+    """Reserve every line and deploy the teams, all or nothing."""
+    from routing import dispatch
+
+    doc = dispatch.commit(url(db_), plan_id, actor=actor(who), today=today())
+    out.print(f"plan {plan_id} committed: {len(doc['shipments'])} lines reserved, "
+              f"{len(doc['teams'])} team(s) deployed; ship with: relief dispatch ship {plan_id}")
+
+
+@app.command()
+def ship(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
+    """Issue the reserved stock of a committed plan."""
+    from routing import dispatch
+
+    doc = dispatch.ship(url(db_), plan_id, actor=actor(who), today=today())
+    out.print(f"plan {plan_id} shipped: {doc['totals']['shipped_units']:,} units issued from "
+              f"{len({s['depot'] for s in doc['shipments']})} depot(s)")
+
+
+@app.command()
+def cancel(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
+    """Cancel a draft or committed plan, releasing reserved stock and teams."""
+    from routing import dispatch
+
+    dispatch.cancel(url(db_), plan_id, actor=actor(who), today=today())
+    out.print(f"plan {plan_id} cancelled; reservations released and teams ready again")
+
+
+@app.command(name="export")
+def export_(plan_id: PlanId,
+            fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, geojson or png.")],
+            out_path: Annotated[str, typer.Option("--out", help="Output file.")],
+            db_: DbOption = None) -> None:
+    """Export a plan: pick lists (csv, xlsx: one sheet per depot), GeoJSON, or a PNG map."""
+    from routing.export import export
+
+    path = export(url(db_), plan_id, fmt, out_path)
+    out.print(f"wrote {path}")

@@ -1,0 +1,287 @@
+"""Dispatch plans: make one from the live books, then commit, ship or cancel it.
+
+``plan`` reads open incidents (less what committed plans already send), available lots
+and ready teams, runs the optimizer or the greedy baseline, and saves a draft.
+``commit`` reserves every line and deploys the teams in one transaction, or - if stock,
+teams or incidents changed so that a line can no longer be honoured - commits nothing
+and lists the stale lines. ``ship`` issues the reserved stock; ``cancel`` releases it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from depot import db
+from depot.errors import InvalidFile, InvalidInput
+from depot.ledger import DocumentRequest, post
+from depot.models import (Balance, County, Depot, Incident, IncidentNeed, IncidentTeam, Item, Lot, Plan, PlanShipment,
+                          PlanTeam, ReserveNorm, Team)
+from depot.posting import Operation
+from routing import summary
+from routing.errors import NothingToPlan, PlanState, StalePlan, UnknownIncident, UnknownPlan
+from routing.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
+from routing.travel import TravelParams, read_table
+
+METHODS = ("optimal", "greedy")
+LIVE = ("committed", "shipped")
+PAST = {"commit": "committed", "ship": "shipped", "cancel": "cancelled"}
+
+
+def build_problem(s: Session, params: PlanParams, *, incident_ids: list[int] | None = None,
+                  today: date) -> DispatchProblem:
+    """The dispatch problem of the live books: open incidents' remaining needs and team
+    requests, available unexpired lots, ready teams, reserve floors.
+
+    Raises ``UnknownIncident`` for an id that does not exist or is closed.
+    """
+    query = select(Incident).where(Incident.status == "open").order_by(Incident.id)
+    chosen = list(s.exec(query))
+    if incident_ids:
+        known = {i.id: i for i in chosen}
+        missing = [i for i in incident_ids if i not in known]
+        if missing:
+            raise UnknownIncident(f"no open incident {', '.join(map(str, missing))}; see `relief incident list`")
+        chosen = [known[i] for i in sorted(set(incident_ids))]
+    sent = _committed_supplies(s)
+    teamed = _committed_teams(s)
+    needs_of: dict[int, dict[str, int]] = {}
+    for n in s.exec(select(IncidentNeed)):
+        needs_of.setdefault(n.incident, {})[n.item] = n.qty - sent.get((n.incident, n.item), 0)
+    teams_of: dict[int, dict[str, int]] = {}
+    for t in s.exec(select(IncidentTeam)):
+        teams_of.setdefault(t.incident, {})[t.kind] = t.count - teamed.get((t.incident, t.kind), 0)
+    incidents = tuple(IncidentSpec(i.id, i.name, i.county, i.lon, i.lat, i.priority, i.people,
+                                   tuple(sorted((k, v) for k, v in needs_of.get(i.id, {}).items() if v > 0)),
+                                   tuple(sorted((k, v) for k, v in teams_of.get(i.id, {}).items() if v > 0)))
+                      for i in chosen)
+    depots = tuple(DepotSpec(d.code, d.county, d.lon, d.lat, d.level, d.outbound_t_day)
+                   for d in s.exec(select(Depot).order_by(Depot.code)))
+    lot_rows = s.exec(select(Balance, Lot.expires).join(Lot, (Lot.item == Balance.item) & (Lot.code == Balance.lot))
+                      .where(Balance.on_hand > Balance.reserved)
+                      .order_by(Balance.depot, Balance.item, Balance.lot))
+    lots = tuple(LotSupply(b.depot, b.item, b.lot, exp, b.on_hand - b.reserved) for b, exp in lot_rows
+                 if exp is None or exp >= today)
+    teams = tuple(TeamSpec(t.code, t.kind, t.lon, t.lat)
+                  for t in s.exec(select(Team).where(Team.status == "ready").order_by(Team.code)))
+    weights = {code: kg for code, kg in s.exec(select(Item.code, Item.weight_kg))}
+    level = {d.code: d.level for d in depots}
+    norms = {(n.level, n.item): n.min_qty for n in s.exec(select(ReserveNorm))}
+    floors = {(d, i): norms.get((level[d], i), 0) for d in level for i in weights}
+    return DispatchProblem(incidents, depots, lots, teams, weights, floors, params)
+
+
+def _committed_supplies(s: Session) -> dict[tuple[int, str], int]:
+    rows = s.exec(select(PlanShipment.incident, PlanShipment.item, func.sum(PlanShipment.qty))
+                  .join(Plan, Plan.id == PlanShipment.plan).where(Plan.status.in_(LIVE))
+                  .group_by(PlanShipment.incident, PlanShipment.item))
+    return {(i, item): int(q) for i, item, q in rows}
+
+
+def _committed_teams(s: Session) -> dict[tuple[int, str], int]:
+    rows = s.exec(select(PlanTeam.incident, Team.kind, func.count()).join(Plan, Plan.id == PlanTeam.plan)
+                  .join(Team, Team.code == PlanTeam.team).where(Plan.status.in_(LIVE))
+                  .group_by(PlanTeam.incident, Team.kind))
+    return {(i, kind): int(n) for i, kind, n in rows}
+
+
+def params_for(s: Session, *, circuity: float = 1.3, speed: float = 60.0, max_hours: float | None = None,
+               nearest: int | None = 30, keep_reserve: bool = False, outbound: bool = False,
+               travel_table: str | None = None, start: datetime) -> PlanParams:
+    """Plan parameters, with the region's per-county circuity and an optional travel table.
+
+    Raises ``InvalidInput`` for out-of-range values and ``InvalidTravelTable`` for a bad table.
+    """
+    from depot import datafiles
+    from routing.incidents import region_meta
+
+    folder = region_meta(s).get("folder")
+    by_county = {r["county"].strip(): float(r["circuity"]) for r in datafiles.region_table(folder, "circuity.csv")}
+    table = {}
+    if travel_table:
+        sources = set(s.exec(select(Depot.code))) | set(s.exec(select(Team.code)))
+        table = read_table(travel_table, sources, set(s.exec(select(County.adcode))))
+    travel = TravelParams(circuity, speed, max_hours, 30, by_county, table)
+    return PlanParams(travel, nearest, keep_reserve, outbound, start)
+
+
+def plan(url: str, *, method: str = "optimal", incident_ids: list[int] | None = None, today: date,
+         start: datetime | None = None, **options) -> dict:
+    """Make and save a draft plan; returns its document (see the README for the keys).
+
+    ``options`` are those of ``params_for``. Raises ``InvalidInput`` for an unknown
+    method, ``UnknownIncident``, ``NothingToPlan`` when no open incident needs anything.
+    """
+    if method not in METHODS:
+        raise InvalidInput(f"--method must be one of {', '.join(METHODS)}; got {method!r}")
+    start = start or datetime.combine(today, datetime.now().time().replace(second=0, microsecond=0))
+    with db.session(url) as s:
+        params = params_for(s, start=start, **options)
+        problem = build_problem(s, params, incident_ids=incident_ids, today=today)
+    if not any(i.needs or i.teams for i in problem.incidents):
+        raise NothingToPlan("no open incident has an unmet need or team request; add one with `relief incident add`")
+    document = solve(problem, method)
+    return db.write(url, lambda s: _save(s, document))
+
+
+def solve(problem: DispatchProblem, method: str = "optimal") -> dict:
+    """Run ``method`` on ``problem`` and return the plan document (without a plan id)."""
+    from routing.greedy import greedy
+    from routing.optimize import optimal
+
+    result = optimal(problem) if method == "optimal" else greedy(problem)
+    tp = problem.params.travel
+    return {"plan_id": None, "status": "draft", "method": method,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "start": problem.params.start.isoformat(timespec="minutes"),
+            "params": {"circuity": tp.circuity, "speed": tp.speed_kmh, "max_hours": tp.max_hours,
+                       "handling_min": tp.handling_min, "nearest": problem.params.nearest,
+                       "keep_reserve": problem.params.keep_reserve, "outbound": problem.params.outbound,
+                       "travel_table": bool(tp.table)},
+            "shipments": result.shipments, "teams": result.teams, "unmet": result.unmet,
+            "teams_unmet": result.teams_unmet, "incidents": summary.incidents(problem, result),
+            "totals": summary.totals(problem, result), "solver": result.solver}
+
+
+def _save(s: Session, document: dict) -> dict:
+    row = Plan(created_at=datetime.now(timezone.utc), status="draft", method=document["method"], document="{}")
+    s.add(row)
+    s.flush()
+    document = {**document, "plan_id": row.id}
+    row.document = json.dumps(document, ensure_ascii=False)
+    s.add(row)
+    s.add_all(PlanShipment(plan=row.id, **line) for line in document["shipments"])
+    s.add_all(PlanTeam(plan=row.id, team=t["team"], incident=t["incident"], km=t["km"], minutes=t["minutes"])
+              for t in document["teams"])
+    s.flush()
+    return document
+
+
+def show(url: str, plan_id: int) -> dict:
+    """The saved document of a plan with its current status; raises ``UnknownPlan``."""
+    with db.session(url) as s:
+        row = _plan(s, plan_id)
+        return {**json.loads(row.document), "status": row.status}
+
+
+def listing(url: str) -> list[dict]:
+    """Every plan: plan_id, created_at, status, method, fill, unmet_units, tonne_km."""
+    with db.session(url) as s:
+        out = []
+        for row in s.exec(select(Plan).order_by(Plan.id)):
+            doc = json.loads(row.document)
+            out.append({"plan_id": row.id, "created_at": doc["created_at"], "status": row.status, "method": row.method,
+                        "incidents": doc["totals"]["incidents"], "fill": doc["totals"]["fill"],
+                        "unmet_units": doc["totals"]["unmet_units"], "tonne_km": doc["totals"]["tonne_km"]})
+        return out
+
+
+def _plan(s: Session, plan_id: int, lock: bool = False) -> Plan:
+    query = select(Plan).where(Plan.id == plan_id)
+    row = s.exec(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise UnknownPlan(f"no dispatch plan {plan_id}; see `relief dispatch list`")
+    return row
+
+
+def commit(url: str, plan_id: int, *, actor: str, today: date) -> dict:
+    """Reserve every line of a draft plan and deploy its teams, all or nothing.
+
+    Raises ``UnknownPlan``, ``PlanState`` (not a draft: committed twice, cancelled ...)
+    and ``StalePlan`` listing every line that stock, teams or incidents no longer allow.
+    """
+    def work(s: Session) -> dict:
+        row = _plan(s, plan_id, lock=True)
+        _require(row, "draft", "commit")
+        lines = list(s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id)))
+        problems = _stale_incidents(s, lines, plan_id)
+        teams = list(s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id)))
+        for t in teams:
+            team = s.exec(select(Team).where(Team.code == t.team).with_for_update()).one()
+            if team.status != "ready":
+                problems.append(f"team {t.team} is {team.status}, no longer ready")
+            team.status = "deployed"
+            s.add(team)
+        ops = [Operation("reserve", ln.depot, ln.item, ln.qty, lot=ln.lot, to=f"incident {ln.incident}", line=n)
+               for n, ln in enumerate(lines, start=1)]
+        try:
+            post(s, [DocumentRequest(f"PLAN-{plan_id}-COMMIT", "reserve", ops)], actor=actor, today=today,
+                 collect_errors=True)
+        except InvalidFile as exc:
+            problems += [_explain(p, lines) for p in exc.problems]
+        if problems:
+            raise StalePlan(f"plan {plan_id} is stale: {len(problems)} line(s) can no longer be honoured; "
+                            "nothing was committed - make a new plan", problems)
+        return _set_status(s, row, "committed")
+    return db.write(url, work)
+
+
+def _stale_incidents(s: Session, lines: list[PlanShipment], plan_id: int) -> list[str]:
+    ids = sorted({ln.incident for ln in lines} | {t.incident for t in s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id))})
+    closed = [i for i in ids if (s.get(Incident, i) or Incident(status="gone")).status != "open"]
+    return [f"incident {i} is closed" for i in closed]
+
+
+def _explain(problem: str, lines: list[PlanShipment]) -> str:
+    head, _, rest = problem.partition(": ")
+    try:
+        ln = lines[int(head.split()[1]) - 1]
+    except (IndexError, ValueError):
+        return problem
+    return f"{ln.qty} {ln.item} lot {ln.lot} from {ln.depot} to incident {ln.incident}: {rest}"
+
+
+def ship(url: str, plan_id: int, *, actor: str, today: date) -> dict:
+    """Issue the reserved stock of a committed plan; raises ``UnknownPlan`` or ``PlanState``."""
+    return _move(url, plan_id, "dispatch", "committed", "shipped", actor, today)
+
+
+def cancel(url: str, plan_id: int, *, actor: str, today: date) -> dict:
+    """Cancel a draft or committed plan: release its reservations and ready its teams.
+
+    Raises ``UnknownPlan``, or ``PlanState`` for a plan already shipped or cancelled.
+    """
+    with db.session(url) as s:
+        status = _plan(s, plan_id).status
+    if status not in ("draft", "committed"):
+        raise PlanState(f"cannot cancel plan {plan_id}: it is {status}; only a draft or committed plan can be cancelled")
+    if status == "committed":
+        return _move(url, plan_id, "release", "committed", "cancelled", actor, today)
+
+    def work(s: Session) -> dict:
+        row = _plan(s, plan_id, lock=True)
+        _require(row, "draft", "cancel")
+        return _set_status(s, row, "cancelled")
+    return db.write(url, work)
+
+
+def _move(url: str, plan_id: int, kind: str, before: str, after: str, actor: str, today: date) -> dict:
+    def work(s: Session) -> dict:
+        row = _plan(s, plan_id, lock=True)
+        _require(row, before, "ship" if kind == "dispatch" else "cancel")
+        lines = s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id))
+        ops = [Operation(kind, ln.depot, ln.item, ln.qty, lot=ln.lot, to=f"incident {ln.incident}") for ln in lines]
+        post(s, [DocumentRequest(f"PLAN-{plan_id}-{kind.upper()}", kind, ops)], actor=actor, today=today)
+        if kind == "release":
+            for t in s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id)):
+                team = s.exec(select(Team).where(Team.code == t.team)).one()
+                if team.status == "deployed":
+                    team.status = "ready"
+                    s.add(team)
+        return _set_status(s, row, after)
+    return db.write(url, work)
+
+
+def _require(row: Plan, status: str, verb: str) -> None:
+    if row.status != status:
+        raise PlanState(f"cannot {verb} plan {row.id}: it is {row.status}; only a {status} plan can be {PAST[verb]}")
+
+
+def _set_status(s: Session, row: Plan, status: str) -> dict:
+    row.status = status
+    s.add(row)
+    s.flush()
+    return {**json.loads(row.document), "status": status}

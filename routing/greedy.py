@@ -1,0 +1,99 @@
+"""The coordinator's rule of thumb, as a baseline for the optimal plan.
+
+Incidents are served in order of priority (then id). For each needed item the incident
+is filled from the nearest candidate depot holding stock, then the next nearest, lots
+earliest-expiring first (never a lot that expires before it arrives). Teams: in the same
+order, each request takes the nearest ready team of its kind. Reserve floors and depot
+outbound tonnage are respected as in the optimal plan.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from routing.candidates import network
+from routing.optimize import team_requests
+from routing.problem import DispatchProblem, PlanResult
+
+
+def greedy(p: DispatchProblem) -> PlanResult:
+    """Plan ``p`` by the rule of thumb; returns a ``PlanResult`` (status heuristic)."""
+    start = time.perf_counter()
+    net = network(p)
+    order = sorted(range(len(p.incidents)), key=lambda n: (p.incidents[n].priority, p.incidents[n].id))
+    near: dict[int, list[int]] = {}
+    for d, i in zip(net.pair_depot, net.pair_incident):
+        near.setdefault(int(i), []).append(int(d))
+    left = _stock(p)
+    outbound = {d.code: d.outbound_t_day * 1000.0 for d in p.depots} if p.params.outbound else None
+    shipments, unmet = [], []
+    for n in order:
+        inc = p.incidents[n]
+        depots = sorted(near.get(n, []), key=lambda d: (net.depots.minutes[d, n], p.depots[d].code))
+        for item, qty in sorted(inc.needs):
+            for d in depots:
+                if qty == 0:
+                    break
+                minutes = int(net.depots.minutes[d, n])
+                arrive = p.params.arrival_day(minutes)
+                code = p.depots[d].code
+                for lot in left.get((code, item), []):
+                    if lot["expires"] is not None and lot["expires"] < arrive:
+                        continue
+                    usable = lot["free"] + (lot["reserve"] if inc.priority == 1 else 0)
+                    if outbound is not None:
+                        usable = min(usable, int(outbound[code] // p.weight_kg[item]))
+                    take = min(usable, qty)
+                    if take <= 0:
+                        continue
+                    from_free = min(take, lot["free"])
+                    lot["free"] -= from_free
+                    lot["reserve"] -= take - from_free
+                    if outbound is not None:
+                        outbound[code] -= take * p.weight_kg[item]
+                    qty -= take
+                    shipments.append({"depot": code, "incident": inc.id, "item": item, "lot": lot["lot"], "qty": take,
+                                      "km": round(float(net.depots.km[d, n]), 1), "minutes": minutes})
+                    if qty == 0:
+                        break
+            if qty:
+                unmet.append({"incident": inc.id, "item": item, "qty": qty})
+    teams, teams_unmet = _teams(p, net, order)
+    seconds = time.perf_counter() - start
+    info = {"status": "heuristic", "method": "greedy: priority order, nearest depot with stock first",
+            "objective": None, "bound": None, "seconds": round(seconds, 4), "build_seconds": round(net.seconds, 4),
+            "subproblems": 0, "arcs": int(len(net.pair_depot)), "proven_optimal": False}
+    return PlanResult(shipments, teams, sorted(unmet, key=lambda r: (r["incident"], r["item"])), teams_unmet, info)
+
+
+def _stock(p: DispatchProblem) -> dict[tuple[str, str], list[dict]]:
+    left: dict[tuple[str, str], list[dict]] = {}
+    for lot in sorted(p.lots, key=lambda s: (s.depot, s.item, s.expires or date.max, s.lot)):
+        left.setdefault((lot.depot, lot.item), []).append({"lot": lot.lot, "expires": lot.expires, "qty": lot.qty})
+    for (depot, item), lots in left.items():
+        total = sum(s["qty"] for s in lots)
+        floor = min(p.floors.get((depot, item), 0), total) if p.params.keep_reserve else 0
+        free = total - floor
+        for lot in lots:
+            lot["free"] = min(free, lot["qty"])
+            lot["reserve"] = lot["qty"] - lot["free"]
+            free -= lot["free"]
+    return left
+
+
+def _teams(p: DispatchProblem, net, order: list[int]):
+    busy: set[int] = set()
+    rank = {n: k for k, n in enumerate(order)}
+    teams, uncovered = [], []
+    for n, kind, count in sorted(team_requests(p), key=lambda r: rank[r[0]]):
+        fits = [t for t in range(len(p.teams)) if p.teams[t].kind == kind and t not in busy and net.teams.allowed[t, n]]
+        fits.sort(key=lambda t: (net.teams.minutes[t, n], p.teams[t].code))
+        for t in fits[:count]:
+            busy.add(t)
+            teams.append({"team": p.teams[t].code, "kind": kind, "incident": p.incidents[n].id,
+                          "km": round(float(net.teams.km[t, n]), 1), "minutes": int(net.teams.minutes[t, n])})
+        if count > len(fits):
+            uncovered.append({"incident": p.incidents[n].id, "kind": kind, "count": count - len(fits[:count])})
+    return sorted(teams, key=lambda t: (t["incident"], t["minutes"], t["team"])), uncovered
+

@@ -1,0 +1,179 @@
+"""Incidents: register, import, list and close the places that need relief.
+
+Each function takes the database URL and plain values; writes happen in one
+transaction and nothing is written when any input is bad.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from depot import datafiles, db
+from depot.errors import InvalidFile, ReliefError, UnknownItem
+from depot.models import County, Incident, IncidentNeed, IncidentTeam, Item, Meta
+from routing import geo, needs
+from routing.errors import UnknownIncident
+
+_counties: dict[str, geo.Counties] = {}
+
+
+def counties(s: Session, url: str) -> geo.Counties:
+    """The region's counties with a spatial index (cached per database URL)."""
+    if url not in _counties:
+        rows = s.exec(select(County.adcode, County.name, County.geometry).order_by(County.adcode)).all()
+        _counties[url] = geo.Counties.from_rows(list(rows))
+    return _counties[url]
+
+
+def region_meta(s: Session) -> dict[str, str]:
+    """The key/value facts stored by ``relief init`` (name, household_size, folder ...)."""
+    return {m.key: m.value for m in s.exec(select(Meta))}
+
+
+def need_rules(s: Session) -> tuple[float, list[needs.NeedNorm], list[needs.TeamNorm]]:
+    """Household size, need norms and team norms of the loaded region."""
+    meta = region_meta(s)
+    folder = meta.get("folder")
+    return (float(meta.get("household_size", 3.0)),
+            needs.need_norms(datafiles.region_table(folder, "needs.csv")),
+            needs.team_norms(datafiles.region_table(folder, "team_norms.csv")))
+
+
+def add(url: str, name: str, lon: object, lat: object, *, people: object = 0, priority: object = 3,
+        need: list[str] | None = None, team: list[str] | None = None, today: date) -> dict:
+    """Register one incident; returns it as ``list`` shows it.
+
+    The county is found from the point. Needs and team requests not given are derived
+    from people displaced and the region's norms (seasonal by ``today``). Raises
+    ``InvalidCoordinates``, ``OutsideRegion``, ``UnknownItem``, ``InvalidInput``.
+    """
+    row = {"name": name, "lon": lon, "lat": lat, "people": people, "priority": priority,
+           "need": need or [], "team": team or []}
+    return db.write(url, lambda s: _insert(s, url, [row], today))[0]
+
+
+def import_file(url: str, path: str, *, today: date) -> list[dict]:
+    """Register every incident of a CSV or GeoJSON file, all or none.
+
+    CSV columns: name, lon, lat and optionally people, priority, needs
+    (``TENT12=40;WATER=100``) and teams (``relief=1;medical=1``). GeoJSON: Point
+    features with the same properties. Raises ``InvalidFile`` listing every bad row.
+    """
+    rows = _read(Path(path))
+    return db.write(url, lambda s: _insert(s, url, rows, today))
+
+
+def _read(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise InvalidFile(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in ("name", "lon", "lat") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InvalidFile(f"{path.name} lacks column(s) {', '.join(missing)}; columns: name, lon, lat, "
+                                  "people, priority, needs, teams")
+            return [{**r, "need": _split(r.get("needs")), "team": _split(r.get("teams")), "line": n}
+                    for n, r in enumerate(reader, start=2)]
+    if suffix in (".geojson", ".json"):
+        try:
+            features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidFile(f"{path.name} is not a GeoJSON FeatureCollection ({exc})") from None
+        rows = []
+        for n, f in enumerate(features, start=1):
+            props, geom = f.get("properties") or {}, f.get("geometry") or {}
+            lon, lat = (geom.get("coordinates") or [None, None])[:2] if geom.get("type") == "Point" else (None, None)
+            rows.append({**props, "lon": lon, "lat": lat, "need": _pairs(props.get("needs")),
+                         "team": _pairs(props.get("teams")), "line": f"feature {n}"})
+        return rows
+    raise InvalidFile(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv or .geojson")
+
+
+def _split(text: str | None) -> list[str]:
+    return [p.strip() for p in str(text or "").replace(",", ";").split(";") if p.strip()]
+
+
+def _pairs(value) -> list[str]:
+    if isinstance(value, dict):
+        return [f"{k}={v}" for k, v in value.items()]
+    return _split(value)
+
+
+def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
+    where = counties(s, url)
+    items = set(s.exec(select(Item.code)))
+    household, need_norms, team_norms = need_rules(s)
+    problems, made = [], []
+    for row in rows:
+        try:
+            lon, lat = geo.check_point(row.get("lon"), row.get("lat"))
+            county = where.locate(lon, lat)
+            people = needs.check_people(row.get("people") or 0)
+            priority = needs.check_priority(row.get("priority") or 3)
+            given = needs.parse_pairs(row["need"], "need")
+            for code in given:
+                if code not in items:
+                    raise UnknownItem(f"--need names unknown item {code!r}; see `relief item list` for the codes")
+            asked = needs.parse_pairs(row["team"], "team", needs.TEAM_KINDS)
+            name = str(row.get("name") or "").strip() or f"incident at {lon:.3f},{lat:.3f}"
+        except ReliefError as exc:
+            if "line" not in row:
+                raise
+            problems.append(f"line {row['line']}: {exc}")
+            continue
+        derived = needs.derive_needs(people, household, need_norms, today)
+        wanted = {**{k: v for k, v in derived.items() if k in items}, **given}
+        teams = {**needs.derive_teams(people, priority, team_norms), **asked}
+        made.append((Incident(name=name, lon=lon, lat=lat, county=county, people=people, priority=priority,
+                              created_at=datetime.now(timezone.utc)), wanted, teams))
+    if problems:
+        raise InvalidFile(f"{len(problems)} bad incident row(s); nothing was recorded", problems)
+    for incident, _, _ in made:
+        s.add(incident)
+    s.flush()
+    for incident, wanted, teams in made:
+        s.add_all(IncidentNeed(incident=incident.id, item=k, qty=v) for k, v in sorted(wanted.items()))
+        s.add_all(IncidentTeam(incident=incident.id, kind=k, count=v) for k, v in sorted(teams.items()))
+    s.flush()
+    return [describe(s, incident) for incident, _, _ in made]
+
+
+def describe(s: Session, incident: Incident) -> dict:
+    """An incident as a plain dict with the documented ``--json`` keys."""
+    county = s.get(County, incident.county)
+    return {"id": incident.id, "name": incident.name, "lon": incident.lon, "lat": incident.lat,
+            "county": incident.county, "county_name": county.name if county else None,
+            "priority": incident.priority, "people": incident.people, "status": incident.status,
+            "needs": [{"item": n.item, "qty": n.qty} for n in
+                      s.exec(select(IncidentNeed).where(IncidentNeed.incident == incident.id).order_by(IncidentNeed.item))],
+            "teams": [{"kind": t.kind, "count": t.count} for t in
+                      s.exec(select(IncidentTeam).where(IncidentTeam.incident == incident.id).order_by(IncidentTeam.kind))]}
+
+
+def listing(url: str, *, status: str | None = None) -> list[dict]:
+    """Incidents ordered by id (all, or only ``open`` / ``closed``)."""
+    with db.session(url) as s:
+        query = select(Incident).order_by(Incident.id)
+        if status:
+            query = query.where(Incident.status == status)
+        return [describe(s, i) for i in s.exec(query)]
+
+
+def close(url: str, incident_id: int) -> dict:
+    """Mark an incident closed; raises ``UnknownIncident``. Closing twice changes nothing."""
+    def work(s: Session) -> dict:
+        incident = s.get(Incident, incident_id)
+        if incident is None:
+            raise UnknownIncident(f"no incident {incident_id}; see `relief incident list`")
+        incident.status = "closed"
+        s.add(incident)
+        s.flush()
+        return describe(s, incident)
+    return db.write(url, work)

@@ -1,0 +1,114 @@
+"""Travel times from depots and team bases to incidents.
+
+Road distance is the great-circle (haversine) distance times a circuity factor (1.3 by
+default; higher in mountain counties, ``circuity.csv`` of the region); time is that
+distance at a road speed (60 km/h) plus handling (loading, 30 min), in whole minutes.
+A measured travel-time table (CSV: code, county, minutes) overrides the estimate, and
+arcs longer than ``max_hours`` are not candidates.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from depot.errors import InvalidInput
+from routing.errors import InvalidTravelTable
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class TravelParams:
+    """How travel is estimated. ``county_circuity`` maps adcode to a factor; ``table``
+    maps (source code, county adcode) to measured minutes."""
+
+    circuity: float = 1.3
+    speed_kmh: float = 60.0
+    max_hours: float | None = None
+    handling_min: int = 30
+    county_circuity: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    table: dict[tuple[str, str], int] = field(default_factory=dict, hash=False, compare=False)
+
+    def __post_init__(self):
+        if not (1.0 <= self.circuity <= 5.0):
+            raise InvalidInput(f"--circuity must be between 1.0 and 5.0, got {self.circuity}")
+        if not (5.0 <= self.speed_kmh <= 200.0):
+            raise InvalidInput(f"--speed must be between 5 and 200 km/h, got {self.speed_kmh}")
+        if self.max_hours is not None and not (0 < self.max_hours <= 240):
+            raise InvalidInput(f"--max-hours must be greater than 0 and at most 240, got {self.max_hours}")
+        if self.handling_min < 0:
+            raise InvalidInput(f"handling time must be 0 minutes or more, got {self.handling_min}")
+
+
+@dataclass(frozen=True)
+class Travel:
+    """Road kilometres, whole minutes and candidate mask, each (sources, destinations)."""
+
+    km: np.ndarray
+    minutes: np.ndarray
+    allowed: np.ndarray
+
+
+def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance in km between points (degrees); arrays broadcast."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
+             dst_counties: list[str], dst_lon, dst_lat) -> Travel:
+    """Travel from each source to each destination (a full matrix, vectorised)."""
+    great = haversine_km(np.asarray(src_lon)[:, None], np.asarray(src_lat)[:, None],
+                         np.asarray(dst_lon)[None, :], np.asarray(dst_lat)[None, :])
+    factor = np.array([params.county_circuity.get(c, params.circuity) for c in dst_counties], dtype=float)
+    km = great * factor[None, :]
+    minutes = np.rint(km / params.speed_kmh * 60.0 + params.handling_min).astype(np.int64)
+    if params.table:
+        src_index = {c: i for i, c in enumerate(src_codes)}
+        columns: dict[str, list[int]] = {}
+        for j, county in enumerate(dst_counties):
+            columns.setdefault(county, []).append(j)
+        for (code, county), measured in params.table.items():
+            if code in src_index and county in columns:
+                minutes[src_index[code], columns[county]] = measured
+    allowed = np.ones(minutes.shape, bool) if params.max_hours is None else minutes <= params.max_hours * 60
+    return Travel(km, minutes, allowed)
+
+
+def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[str, str], int]:
+    """Read a travel-time table (columns code, county, minutes) into {(code, county): minutes}.
+
+    Raises ``InvalidTravelTable`` listing every row with an unknown depot or team code,
+    an unknown county adcode, or minutes that are not a whole number of 0 or more.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidTravelTable(f"travel table not found: {path}")
+    with file.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in reader.fieldnames or []]
+        if header[:3] != ["code", "county", "minutes"] and not {"code", "county", "minutes"} <= set(header):
+            raise InvalidTravelTable(f"{file.name}: columns must be code, county, minutes; got {', '.join(header) or 'none'}")
+        rows = list(reader)
+    table, problems = {}, []
+    for n, row in enumerate(rows, start=2):
+        code, county, minutes = (str(row.get(k) or "").strip() for k in ("code", "county", "minutes"))
+        if code.upper() not in sources:
+            problems.append(f"line {n}: unknown depot or team code {code!r}")
+        if county not in counties:
+            problems.append(f"line {n}: unknown county adcode {county!r}")
+        try:
+            value = int(minutes)
+        except ValueError:
+            value = -1
+        if value < 0:
+            problems.append(f"line {n}: minutes must be a whole number of 0 or more, got {minutes!r}")
+        table[(code.upper(), county)] = value
+    if problems:
+        raise InvalidTravelTable(f"{file.name}: {len(problems)} bad row(s)", problems)
+    return table

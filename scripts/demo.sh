@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: a fresh Inner Mongolia database, a keeper's
+# morning, and the stock report. Usage: scripts/demo.sh [FOLDER] (default: demo-out).
+set -euo pipefail
+out="${1:-demo-out}"
+mkdir -p "$out"
+export RELIEF_DB="$out/relief.db"
+export RELIEF_ACTOR="demo"
+rm -f "$RELIEF_DB" "$RELIEF_DB-wal" "$RELIEF_DB-shm"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+step relief init --region inner-mongolia
+step relief depot show C150421
+step relief stock receive C150421 CTENT12 60 --doc "CF-2026-118" --source "自治区红十字会调拨"
+step relief stock receive C150421 WATER 200 --expires 2028-06-30 --lot W20260630 --doc "CF-2026-119"
+step relief stock issue C150421 WATER 30 --to "阿鲁科尔沁旗天山镇安置点" --doc "CF-OUT-0041"
+step relief stock transfer L1504 C150421 QUILT 150 --doc "TR-1504-0007"
+step relief stock adjust C150421 QUILT -2 --reason damaged --note "受潮"
+step relief stock count C150421 TENT12 15
+step relief stock low --depot C150421
+step relief stock expiring --days 60
+step relief stock show --depot C150421
+step relief stock verify
+printf '\nThe database is %s; try: RELIEF_DB=%s relief stock history\n' "$RELIEF_DB" "$RELIEF_DB"
