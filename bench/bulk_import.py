@@ -148,31 +148,36 @@ def main() -> int:
 def databases(server: str | None, tmp: str):
     """Yield ``make(name) -> url`` for empty databases: SQLite files in ``tmp``, or
     scratch databases on the PostgreSQL ``server`` that are dropped on the way out."""
-    if server is None:
-        yield lambda name: db.database_url(str(Path(tmp) / f"{name}.db"))
-        return
-    admin_url = make_url(db.database_url(server))
-    if not admin_url.database:
-        admin_url = admin_url.set(database="postgres")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    run = uuid.uuid4().hex[:10]
     created: list[str] = []
+    admin = admin_url = None
+    if server is not None:
+        admin_url = make_url(db.database_url(server))
+        if not admin_url.database:
+            admin_url = admin_url.set(database="postgres")
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    run = uuid.uuid4().hex[:10]
 
     def make(name: str) -> str:
-        database = f"relief_bench_{run}_{name}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{database}"'))
-        created.append(database)
-        return admin_url.set(database=database).render_as_string(hide_password=False)
+        if admin is None:
+            url = db.database_url(str(Path(tmp) / f"{name}.db"))
+        else:
+            database = f"relief_bench_{run}_{name}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{database}"'))
+            url = admin_url.set(database=database).render_as_string(hide_password=False)
+        created.append(url)
+        return url
 
     try:
         yield make
     finally:
-        for database in created:
-            db.get_engine(admin_url.set(database=database).render_as_string(hide_password=False)).dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
+        for url in created:
+            db.dispose(url)
+            if admin is not None:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        if admin is not None:
+            admin.dispose()
 
 
 def generate(url: str, path: Path, *, rows: int, doc_size: int, seed: int, today: date) -> dict:
@@ -269,7 +274,8 @@ def cli_import(url: str, path: Path, today: date, tmp: str, expected_movements: 
     start = time.perf_counter()
     done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    figures = {"seconds": seconds, "exit_status": done.returncode, "output": done.stdout.strip()}
+    figures = {"seconds": seconds, "exit_status": done.returncode,
+               "output": done.stdout.strip().replace(str(path), path.name)}
     if done.returncode != 0:
         failures.append(f"relief stock import exited with {done.returncode}: {done.stderr.strip()[:500]}")
         return figures

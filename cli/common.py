@@ -88,7 +88,8 @@ def _cell(value: Any, key: str = "") -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.1f}" if key in ("km", "tonne_km") else (
+            f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}")
     if isinstance(value, int):
         return str(value) if key == "id" else f"{value:,}"
     if isinstance(value, list):

@@ -13,11 +13,18 @@ app = typer.Typer(help="Incidents: where people need relief, how many, how urgen
 
 def _render(rows: list[dict]) -> None:
     for r in rows:
-        r["needs_text"] = ", ".join(f"{n['item']}={n['qty']:,}" for n in r["needs"])
+        r["needs_text"] = f"{len(r['needs'])} items, {sum(n['qty'] for n in r['needs']):,} units"
         r["teams_text"] = ", ".join(f"{t['kind']}={t['count']}" for t in r["teams"])
     table(None, [("id", "id"), ("name", "name"), ("county_name", "county"), ("priority", "priority"),
                  ("people", "people"), ("status", "status"), ("needs_text", "needs"), ("teams_text", "teams")],
           rows, empty="no incidents")
+
+
+def _detail(row: dict) -> None:
+    out.print(f"incident {row['id']} {row['name']!r} in {row['county_name']} ({row['county']}), "
+              f"priority {row['priority']}, {row['people']:,} people")
+    out.print("  needs: " + (", ".join(f"{n['item']}={n['qty']:,}" for n in row["needs"]) or "none"))
+    out.print("  teams: " + (", ".join(f"{t['kind']}={t['count']}" for t in row["teams"]) or "none"))
 
 
 @app.command()
@@ -37,8 +44,7 @@ def add(name: Annotated[str, typer.Argument(help="A short name, e.g. 'Aohan floo
     if as_json:
         print_json(row)
         return
-    out.print(f"incident {row['id']} registered in {row['county_name']} ({row['county']}), priority {row['priority']}")
-    _render([row])
+    _detail(row)
 
 
 @app.command(name="import")

@@ -162,10 +162,13 @@ def history(depot: Annotated[str | None, typer.Option("--depot", help="Only this
         return
     for row in rows:
         row["at"] = row["at"][:16].replace("T", " ")
-    table(None, [("id", "#"), ("at", "at (UTC)"), ("kind", "kind"), ("depot", "depot"), ("item", "item"),
-                 ("lot", "lot"), ("qty", "qty"), ("reserved_delta", "reserved"), ("doc", "document"),
-                 ("actor", "actor"), ("reason", "reason"), ("counterparty", "to/from")], rows,
-          empty="no movements match")
+    columns = [("id", "#"), ("at", "at (UTC)"), ("kind", "kind"), ("depot", "depot"), ("item", "item"),
+               ("lot", "lot"), ("qty", "qty"), ("reserved_delta", "reserved"), ("doc", "document"),
+               ("actor", "actor"), ("reason", "reason"), ("counterparty", "to/from")]
+    drop = {"depot"} if depot else set()
+    drop |= {"item"} if item else set()
+    drop |= {"reserved_delta"} if not any(r["reserved_delta"] for r in rows) else set()
+    table(None, [c for c in columns if c[0] not in drop], rows, empty="no movements match")
 
 
 @app.command()

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from depot.errors import DocumentConflict, InvalidFile, UnknownDepot, UnknownItem
@@ -68,11 +67,12 @@ def post(s: Session, docs: list[DocumentRequest], *, actor: str, today: date,
     fresh, results = _split_known(s, docs, today)
     ops = [op for doc in fresh for op in doc.ops]
     errors: list[str] | None = [] if collect_errors else None
-    items = _check_codes(s, ops, errors)
+    failed: set[int] = set()
+    items = _check_codes(s, ops, errors, failed)
     book = _load_book(s, ops)
     planned: list[tuple[DocumentRequest, list[Line]]] = []
     for doc in fresh:
-        valid = [op for op in doc.ops if errors is None or (op.item in items and not _has_error(errors, op))]
+        valid = [op for op in doc.ops if id(op) not in failed]
         planned.append((doc, plan(valid, book, items, today, errors)))
     if errors:
         raise InvalidFile(f"{len(errors)} bad row(s); nothing was recorded", errors)
@@ -106,11 +106,7 @@ def _split_known(s: Session, docs: list[DocumentRequest], today: date):
     return fresh, results
 
 
-def _has_error(errors: list[str], op: Operation) -> bool:
-    return any(e.startswith(f"line {op.line}:") for e in errors)
-
-
-def _check_codes(s: Session, ops: list[Operation], errors: list[str] | None) -> dict[str, ItemFacts]:
+def _check_codes(s: Session, ops: list[Operation], errors: list[str] | None, failed: set[int]) -> dict[str, ItemFacts]:
     depots = {op.depot for op in ops} | {op.to for op in ops if op.kind == "transfer" and op.to}
     item_codes = {op.item for op in ops}
     known_depots = set(s.exec(select(Depot.code).where(Depot.code.in_(depots)))) if depots else set()
@@ -119,16 +115,17 @@ def _check_codes(s: Session, ops: list[Operation], errors: list[str] | None) -> 
     for op in ops:
         for code in (op.depot, op.to if op.kind == "transfer" else None):
             if code is not None and code not in known_depots:
-                _fail(errors, op, UnknownDepot(f"unknown depot {code!r}; see `relief depot list` for the codes"))
+                _fail(errors, failed, op, UnknownDepot(f"unknown depot {code!r}; see `relief depot list` for the codes"))
         if op.item not in items:
-            _fail(errors, op, UnknownItem(f"unknown item {op.item!r}; see `relief item list` for the codes"))
+            _fail(errors, failed, op, UnknownItem(f"unknown item {op.item!r}; see `relief item list` for the codes"))
     return items
 
 
-def _fail(errors: list[str] | None, op: Operation, exc: Exception) -> None:
+def _fail(errors: list[str] | None, failed: set[int], op: Operation, exc: Exception) -> None:
     if errors is None:
         raise exc
     errors.append(f"line {op.line}: {exc}")
+    failed.add(id(op))
 
 
 def _load_book(s: Session, ops: list[Operation]) -> Book:
@@ -150,18 +147,18 @@ def _load_book(s: Session, ops: list[Operation]) -> Book:
 def _write(s: Session, planned: list[tuple[DocumentRequest, list[Line]]], book: Book, actor: str) -> None:
     now = datetime.now(timezone.utc)
     if book.new_lots:
-        s.execute(insert(Lot), [{"item": i, "code": c, "expires": e} for (i, c), e in book.new_lots.items()])
+        s.execute(insert(Lot.__table__), [{"item": i, "code": c, "expires": e} for (i, c), e in book.new_lots.items()])
     docs = [{"number": d.number, "kind": d.kind, "fingerprint": d.fingerprint(), "at": now,
              "actor": actor, "lines": len(lines)} for d, lines in planned]
     if docs:
-        s.execute(insert(Document), docs)
+        s.execute(insert(Document.__table__), docs)
     movements = [{"at": now, "kind": ln.kind, "depot": ln.depot, "item": ln.item, "lot": ln.lot,
                   "qty": ln.qty, "reserved_delta": ln.reserved_delta, "doc": d.number, "actor": actor,
                   "reason": ln.reason, "counterparty": ln.counterparty, "note": ln.note}
                  for d, lines in planned for ln in lines]
     if not movements:
         return
-    s.execute(insert(Movement), movements)
+    s.execute(insert(Movement.__table__), movements)
     deltas: dict[tuple[str, str, str], list[int]] = {}
     for m in movements:
         acc = deltas.setdefault((m["depot"], m["item"], m["lot"]), [0, 0])
@@ -172,6 +169,8 @@ def _write(s: Session, planned: list[tuple[DocumentRequest, list[Line]]], book: 
 
 
 def _upsert_balances(s: Session, rows: list[dict]) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
     table = Balance.__table__
     stmt = dialect.insert(table)

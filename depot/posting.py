@@ -8,7 +8,7 @@ typed one after another, and returns the ``Line`` rows the ledger must write.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from depot import rules
@@ -72,8 +72,10 @@ class Book:
     def apply(self, line: Line) -> None:
         """Apply a line's deltas, creating the lot at the depot if it is new there."""
         lots = self.lots.setdefault((line.depot, line.item), {})
-        stock = lots.get(line.lot) or LotStock(line.lot, self.expiry.get((line.item, line.lot)), 0, 0)
-        lots[line.lot] = replace(stock, on_hand=stock.on_hand + line.qty, reserved=stock.reserved + line.reserved_delta)
+        stock = lots.get(line.lot)
+        if stock is None:
+            stock = LotStock(line.lot, self.expiry.get((line.item, line.lot)), 0, 0)
+        lots[line.lot] = LotStock(stock.lot, stock.expires, stock.on_hand + line.qty, stock.reserved + line.reserved_delta)
 
     def register_lot(self, item: str, lot: str, expires: date | None) -> None:
         """Record a lot's expiry; raises ``InvalidDate`` if the lot is known with another."""

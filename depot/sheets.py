@@ -90,6 +90,8 @@ def _operation(r: dict, line: int) -> Operation:
 
 
 def _text(value) -> str:
+    if isinstance(value, str):
+        return value.strip()
     if value is None:
         return ""
     if hasattr(value, "date") and callable(value.date):

@@ -4,7 +4,9 @@ Shares are per item and then averaged, so a tent and a box of masks count alike:
 incident's fill is the mean over its needed items of (units sent / units needed); the
 plan's fill is the mean over all (incident, item) needs, its priority-weighted fill
 weights each need by its incident's priority weight (8, 4, 2, 1), and the worst fill is
-the lowest incident fill.
+the lowest incident fill. The priority-weighted unmet is the sum over needs of
+weight x (unmet share): 8.0 means, say, one whole item-need of a priority-1 incident
+or eight of priority-4 incidents left unmet. ``weighted_unmet_units`` weights units.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ def totals(p: DispatchProblem, r: PlanResult) -> dict:
     sent: dict[tuple[int, str], int] = {}
     for line in r.shipments:
         sent[(line["incident"], line["item"])] = sent.get((line["incident"], line["item"]), 0) + line["qty"]
-    shares, weighted, weights = [], 0.0, 0.0
-    need_units = unmet_units = weighted_unmet = 0
+    shares, weighted, weights, weighted_unmet = [], 0.0, 0.0, 0.0
+    need_units = unmet_units = weighted_units = 0
     for inc in p.incidents:
         w = PRIORITY_WEIGHT[inc.priority]
         for item, qty in inc.needs:
@@ -51,7 +53,8 @@ def totals(p: DispatchProblem, r: PlanResult) -> dict:
             weights += w
             need_units += qty
             unmet_units += qty - got
-            weighted_unmet += w * (qty - got)
+            weighted_unmet += w * (1.0 - share)
+            weighted_units += w * (qty - got)
     fills = [row["fill"] for row in incidents(p, r)]
     tonne_km = sum(line["qty"] * p.weight_kg[line["item"]] * line["km"] for line in r.shipments) / 1000.0
     tonnes = sum(line["qty"] * p.weight_kg[line["item"]] for line in r.shipments) / 1000.0
@@ -59,6 +62,7 @@ def totals(p: DispatchProblem, r: PlanResult) -> dict:
             "unmet_units": unmet_units, "fill": round(sum(shares) / len(shares), 4) if shares else 1.0,
             "weighted_fill": round(weighted / weights, 4) if weights else 1.0,
             "worst_fill": round(min(fills), 4) if fills else 1.0,
-            "weighted_unmet": weighted_unmet, "tonnes": round(tonnes, 2), "tonne_km": round(tonne_km, 1),
+            "weighted_unmet": round(weighted_unmet, 3), "weighted_unmet_units": weighted_units,
+            "tonnes": round(tonnes, 2), "tonne_km": round(tonne_km, 1),
             "shipment_lines": len(r.shipments), "teams_sent": len(r.teams),
             "team_requests_uncovered": sum(t["count"] for t in r.teams_unmet)}

@@ -22,4 +22,16 @@ step relief stock low --depot C150421
 step relief stock expiring --days 60
 step relief stock show --depot C150421
 step relief stock verify
-printf '\nThe database is %s; try: RELIEF_DB=%s relief stock history\n' "$RELIEF_DB" "$RELIEF_DB"
+
+# The coordinator: a winter emergency - an earthquake near Aohan and blizzards in Xilingol.
+step relief incident import data/inner-mongolia/demo_incidents.csv
+step relief dispatch plan --method greedy
+greedy=$(relief dispatch list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["plan_id"])')
+step relief dispatch plan --out "$out/plan"
+best=$(relief dispatch list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["plan_id"])')
+step relief dispatch cancel "$greedy"
+step relief dispatch commit "$best"
+step relief stock show --depot L1504 --item CTENT12
+step relief stock verify
+printf '\nThe plan, its map and pick lists are in %s/plan; the database is %s\n' "$out" "$RELIEF_DB"
+printf 'Try: RELIEF_DB=%s relief dispatch show %s\n' "$RELIEF_DB" "$best"

@@ -42,14 +42,13 @@ def pg_admin_url() -> str:
     admin = os.environ.get("RELIEF_TEST_PG") or DEFAULT_PG
     try:
         psycopg.connect(admin, connect_timeout=3).close()
+        return admin
     except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if os.environ.get("RELIEF_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL not reachable at {admin}: {reason}; RELIEF_REQUIRE_POSTGRES=1 makes this "
-                        "an error (set RELIEF_TEST_PG to a server URL)", pytrace=False)
-        pytest.skip(f"PostgreSQL not reachable at {admin}: {reason}; "
-                    "set RELIEF_TEST_PG to a server URL to run these tests")
-    return admin
+        reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    if os.environ.get("RELIEF_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL not reachable at {admin}: {reason}; RELIEF_REQUIRE_POSTGRES=1 makes this "
+                    "an error (set RELIEF_TEST_PG to a server URL)", pytrace=False)
+    pytest.skip(f"PostgreSQL not reachable at {admin}: {reason}; set RELIEF_TEST_PG to a server URL to run these tests")
 
 
 @pytest.fixture

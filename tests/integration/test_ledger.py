@@ -159,7 +159,8 @@ def test_a_transfer_needs_two_different_depots(tents_at_r99, today):
 
 def test_a_loss_comes_from_expired_stock_first(water_at_r99, today):
     posted = keeper.adjust(water_at_r99, "R99", "WATER", "-3", "damaged", actor="keeper", today=today)
-    assert [(line.lot, line.qty, line.reason) for line in posted.lines] == [("OLD", -2, "damaged"), ("EARLY", -1, "damaged")]
+    assert [(line.lot, line.qty, line.reason) for line in posted.lines] == [
+        ("OLD", -2, "damaged"), ("EARLY", -1, "damaged")]
 
 
 def test_an_expired_write_off_takes_only_expired_lots(water_at_r99, today):
