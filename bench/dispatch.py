@@ -275,27 +275,29 @@ def run_method(name: str, problem: DispatchProblem, runs: int) -> dict:
     """Time ``name`` on ``problem`` ``runs`` times, trace its memory in one more call, and
     check that every call gives the same plan."""
     fn = METHODS[name]
-    results, walls, builds, solves = [], [], [], []
+    first, walls, builds, solves, differs = None, [], [], [], set()
     for _ in range(runs):
         result, wall, _ = call(fn, problem)
         info = result.solver
-        results.append(result)
         walls.append(wall)
         builds.append(info["build_seconds"])
         solves.append(info["seconds"] if name == "optimal" else max(info["seconds"] - info["build_seconds"], 0.0))
+        if first is None:
+            first = result
+        else:
+            differs.update(same_plan(first, result))
         del result
     rss = max_rss_mb()
     traced, _, peak = call(fn, problem, trace=True)
-    first = results[0]
-    differs = sorted({d for other in results[1:] + [traced] for d in same_plan(first, other)})
-    del results, traced
+    differs.update(same_plan(first, traced))
+    del traced
     info = first.solver
     totals = summary.totals(problem, first)
     row = {"status": info["status"], "method": info["method"], "runs": runs, "wall_s": statistics.median(walls),
            "wall_min_s": min(walls), "build_s": statistics.median(builds), "solve_s": statistics.median(solves),
            "arcs": info["arcs"], "subproblems": info["subproblems"],
            "tracemalloc_peak_mb": peak / 1e6, "max_rss_mb": rss,
-           "quality": {k: totals.get(k) for k in QUALITY}, "repeat_differs": differs}
+           "quality": {k: totals.get(k) for k in QUALITY}, "repeat_differs": sorted(differs)}
     if info.get("objective") is not None:
         row["objective"] = info["objective"]
     return row

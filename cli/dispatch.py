@@ -104,6 +104,7 @@ def list_(as_json: JsonOption = False, db_: DbOption = None) -> None:
         return
     for r in rows:
         r["fill_pct"] = f"{r['fill']:.0%}"
+        r["created_at"] = r["created_at"][:16].replace("T", " ")
     table(None, [("plan_id", "plan"), ("created_at", "created (UTC)"), ("status", "status"), ("method", "method"),
                  ("incidents", "incidents"), ("fill_pct", "need met"), ("unmet_units", "unmet units"),
                  ("tonne_km", "t·km")], rows, empty="no plans yet")
