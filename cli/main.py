@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli import catalog, dispatch, incident, stock
+from cli import catalog, dispatch, drill, incident, stock
 from cli.common import DbOption, err, out, today, url
 from depot.errors import InvalidFile, ReliefError
 
@@ -22,6 +22,7 @@ app.add_typer(catalog.items, name="item")
 app.add_typer(catalog.teams, name="team")
 app.add_typer(incident.app, name="incident")
 app.add_typer(dispatch.app, name="dispatch")
+app.add_typer(drill.app, name="drill")
 
 
 @app.command()

@@ -18,6 +18,7 @@ from depot.errors import InvalidFile, UnknownRegion
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUILT_IN = ("inner-mongolia", "zhaoqing")
+OPTIONAL_TABLES = ("circuity.csv", "hazard_zones.csv")
 
 COLUMNS = {
     "depots.csv": ("code", "name", "level", "county", "lon", "lat", "capacity_m3", "outbound_t_day"),
@@ -28,6 +29,7 @@ COLUMNS = {
     "needs.csv": ("item", "basis", "per_unit", "season"),
     "team_norms.csv": ("kind", "priority_max", "people_min", "count"),
     "circuity.csv": ("county", "circuity"),
+    "hazard_zones.csv": ("hazard", "zone", "weight", "counties"),
 }
 
 
@@ -83,11 +85,12 @@ def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
 def region_table(folder: str | Path | None, name: str) -> list[dict]:
     """Read ``name`` (e.g. ``needs.csv``) from a region folder, else from ``data/``.
 
-    Optional tables missing from both (``circuity.csv``) read as an empty list.
+    Optional tables missing from both (``circuity.csv``, ``hazard_zones.csv``) read as
+    an empty list.
     Raises ``InvalidFile`` when a file present lacks a required column.
     """
     path = _own_or_shared(region_folder(str(folder)), name) if folder else DATA_DIR / name
-    if not path.is_file() and name == "circuity.csv":
+    if not path.is_file() and name in OPTIONAL_TABLES:
         return []
     return read_table(path)
 

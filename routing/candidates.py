@@ -10,6 +10,7 @@ arrive.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,8 +62,7 @@ def network(p: DispatchProblem) -> Network:
     tp = p.params.travel
     dep = travel.estimate(tp, [d.code for d in p.depots], [d.lon for d in p.depots], [d.lat for d in p.depots],
                           counties, inc_lon, inc_lat)
-    team_params = travel.TravelParams(tp.circuity, tp.speed_kmh, tp.max_hours, p.params.team_mobilise_min,
-                                      tp.county_circuity, tp.table)
+    team_params = dataclasses.replace(tp, handling_min=p.params.team_mobilise_min)
     teams = travel.estimate(team_params, [t.code for t in p.teams], [t.lon for t in p.teams],
                             [t.lat for t in p.teams], counties, inc_lon, inc_lat)
     keep = dep.allowed.copy()

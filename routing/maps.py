@@ -20,9 +20,10 @@ from shapely.geometry import shape  # noqa: E402
 
 
 def counties_frame(rows) -> gpd.GeoDataFrame:
-    """A GeoDataFrame of ``(adcode, name, geometry GeoJSON text)`` rows, EPSG:4326."""
+    """A GeoDataFrame of ``(adcode, name, geometry)`` rows (GeoJSON text or shapely), EPSG:4326."""
     return gpd.GeoDataFrame({"adcode": [r[0] for r in rows], "name": [r[1] for r in rows]},
-                            geometry=[shape(json.loads(r[2])) for r in rows], crs="EPSG:4326")
+                            geometry=[shape(json.loads(r[2])) if isinstance(r[2], str) else r[2] for r in rows],
+                            crs="EPSG:4326")
 
 
 def base_map(rows, title: str, shade: dict[str, float] | None = None, shade_label: str = "", cmap: str = "OrRd"):

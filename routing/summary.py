@@ -15,7 +15,8 @@ from routing.problem import PRIORITY_WEIGHT, DispatchProblem, PlanResult
 
 
 def incidents(p: DispatchProblem, r: PlanResult) -> list[dict]:
-    """Per incident: id, name, county, priority, fill, first_arrival_minutes, unmet_items."""
+    """Per incident: id, name, county, lon, lat, priority, people, fill,
+    first_arrival_minutes, first_team_minutes, unmet_items."""
     sent: dict[tuple[int, str], int] = {}
     first: dict[int, int] = {}
     for line in r.shipments:
@@ -28,7 +29,8 @@ def incidents(p: DispatchProblem, r: PlanResult) -> list[dict]:
     rows = []
     for inc in p.incidents:
         shares = [min(1.0, sent.get((inc.id, item), 0) / qty) for item, qty in inc.needs]
-        rows.append({"id": inc.id, "name": inc.name, "county": inc.county, "priority": inc.priority,
+        rows.append({"id": inc.id, "name": inc.name, "county": inc.county, "lon": inc.lon, "lat": inc.lat,
+                     "priority": inc.priority,
                      "people": inc.people, "fill": round(sum(shares) / len(shares), 4) if shares else 1.0,
                      "first_arrival_minutes": first.get(inc.id),
                      "first_team_minutes": team_first.get(inc.id),

@@ -4,7 +4,8 @@ Road distance is the great-circle (haversine) distance times a circuity factor (
 default; higher in mountain counties, ``circuity.csv`` of the region); time is that
 distance at a road speed (60 km/h) plus handling (loading, 30 min), in whole minutes.
 A measured travel-time table (CSV: code, county, minutes) overrides the estimate, and
-arcs longer than ``max_hours`` are not candidates.
+arcs longer than ``max_hours`` are not candidates. Drills may slow travel into counties
+(``slow``: a factor on driving time) and cut roads (``cut``: source code and county).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class TravelParams:
     handling_min: int = 30
     county_circuity: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
     table: dict[tuple[str, str], int] = field(default_factory=dict, hash=False, compare=False)
+    slow: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    cut: frozenset[tuple[str, str]] = frozenset()
 
     def __post_init__(self):
         if not (1.0 <= self.circuity <= 5.0):
@@ -67,7 +70,8 @@ def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
                          np.asarray(dst_lon)[None, :], np.asarray(dst_lat)[None, :])
     factor = np.array([params.county_circuity.get(c, params.circuity) for c in dst_counties], dtype=float)
     km = great * factor[None, :]
-    minutes = np.rint(km / params.speed_kmh * 60.0 + params.handling_min).astype(np.int64)
+    slow = np.array([params.slow.get(c, 1.0) for c in dst_counties], dtype=float)
+    minutes = np.rint(km / params.speed_kmh * 60.0 * slow[None, :] + params.handling_min).astype(np.int64)
     if params.table:
         src_index = {c: i for i, c in enumerate(src_codes)}
         columns: dict[str, list[int]] = {}
@@ -77,6 +81,12 @@ def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
             if code in src_index and county in columns:
                 minutes[src_index[code], columns[county]] = measured
     allowed = np.ones(minutes.shape, bool) if params.max_hours is None else minutes <= params.max_hours * 60
+    if params.cut:
+        src_index = {c: i for i, c in enumerate(src_codes)}
+        for j, county in enumerate(dst_counties):
+            for code, i in src_index.items():
+                if (code, county) in params.cut:
+                    allowed[i, j] = False
     return Travel(km, minutes, allowed)
 
 

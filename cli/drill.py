@@ -1,0 +1,107 @@
+"""``relief drill``: disaster scenarios against a copy of the live stock, one or many."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.common import DbOption, JsonOption, out, print_json, table, today, url
+
+app = typer.Typer(help="Drills: simulate disasters against a copy of the stock (never writes).", no_args_is_help=True)
+
+
+@app.command()
+def run(scenario: Annotated[str, typer.Argument(help="Scenario TOML file (see data/scenarios/).")],
+        method: Annotated[str, typer.Option("--method", help="optimal or greedy.")] = "optimal",
+        out_dir: Annotated[str | None, typer.Option("--out", help="Write report.md, map.png, chart.png, drill.json here.")] = None,
+        as_json: JsonOption = False, db_: DbOption = None) -> None:
+    """Run one scenario and report how well the region copes."""
+    from routing import drills
+
+    target = url(db_)
+    report = drills.run(target, scenario, method=method, today=today())
+    written = []
+    if out_dir:
+        from routing.drill_report import write_run
+
+        written = write_run(target, report, out_dir)
+    if as_json:
+        print_json(report)
+        return
+    render(report)
+    if written:
+        out.print(f"wrote {', '.join(written)}")
+
+
+def render(report: dict) -> None:
+    """Print a drill report: affected counties, shares met, unmet, teams, depots, restocking."""
+    s, m = report["scenario"], report["metrics"]
+    displaced = sum(a["displaced"] for a in report["affected"])
+    out.print(f"[bold]{s['name']}[/bold] ({s['hazard']['type']}, {s['start']}): {displaced:,} people displaced "
+              f"in {len(report['affected'])} counties")
+    table("affected counties", [("county", "county"), ("name", "name"), ("intensity", "intensity"),
+                                ("population", "population"), ("displaced", "displaced")],
+          sorted(report["affected"], key=lambda a: -a["displaced"])[:15], empty="no county affected")
+    if not report["plan"]:
+        return
+    out.print(f"need met {m['fill']:.1%} (priority-weighted {m['weighted_fill']:.1%}, worst incident "
+              f"{m['worst_fill']:.1%}); within 12 h {m['within_12h']:.1%}, within 24 h {m['within_24h']:.1%}; "
+              f"{m['unmet_units']:,} of {m['need_units']:,} units unmet")
+    need = {n["item"]: n["qty"] for n in report["needs"]}
+    unmet = [{**u, "need": need[u["item"]], "share": f"{u['qty'] / need[u['item']]:.0%}"} for u in m["unmet_by_item"]]
+    table("unmet by item", [("item", "item"), ("need", "need"), ("qty", "unmet"), ("share", "share unmet")], unmet,
+          empty="every need met")
+    firsts = [{**f, "hours": "-" if f["minutes"] is None else f"{f['minutes'] // 60}:{f['minutes'] % 60:02d}"}
+              for f in m["first_delivery"]]
+    table("first delivery", [("incident", "incident"), ("county", "county"), ("hours", "h:mm")], firsts)
+    teams = [{**t, "hours": f"{t['minutes'] // 60}:{t['minutes'] % 60:02d}"} for t in m["teams"]]
+    table("teams", [("team", "team"), ("kind", "kind"), ("incident", "incident"), ("hours", "arrives h:mm")], teams,
+          empty="no team sent")
+    for u in m["teams_uncovered"]:
+        out.print(f"  incident {u['incident']}: no ready {u['kind']} team for {u['count']} request(s)")
+    emptied = ", ".join(f"{d['depot']} ({len(d['items'])} items)" for d in m["depots_emptied"]) or "none"
+    out.print(f"depots emptied: {emptied}")
+    table("restocking to close the gap within 12 h", [("depot", "depot"), ("item", "item"), ("qty", "units")],
+          report["restock"][:15], empty="nothing to restock")
+
+
+@app.command()
+def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, blizzard or flood.")],
+          n: Annotated[int, typer.Option("--n", help="Number of scenarios (> 0).")],
+          seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same result.")] = 1,
+          workers: Annotated[int | None, typer.Option("--workers", help="Processes [default: every core].")] = None,
+          out_dir: Annotated[str | None, typer.Option("--out", help="Write batch.json and charts here.")] = None,
+          as_json: JsonOption = False, db_: DbOption = None) -> None:
+    """Run N sampled scenarios and report distributions."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from routing import batch as batches
+
+    target = url(db_)
+    with Progress(TextColumn(f"{hazard} drills"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=out if not as_json else None, transient=as_json, disable=as_json) as bar:
+        task = bar.add_task("drills", total=max(n, 0))
+        result = batches.run(target, hazard, n, seed, workers=workers, today=today(),
+                             progress=lambda k: bar.advance(task, k))
+    written = []
+    if out_dir:
+        from routing.drill_report import write_batch
+
+        written = write_batch(target, result, out_dir)
+    if as_json:
+        print_json({k: v for k, v in result.items() if k != "scenarios"})
+        return
+    f, w, d = result["fill"], result["worst_fill"], result["first_delivery_minutes"]
+    out.print(f"{result['n']} {hazard} scenarios (seed {seed}) on {result['workers']} worker(s) in "
+              f"{result['seconds']:.1f} s ({result['seconds_per_scenario'] * 1000:.0f} ms each); "
+              f"{result['scenarios_with_displaced']} displaced people")
+    out.print(f"share of need met: mean {f['mean']:.1%}, 5th percentile {f['p5']:.1%}, median {f['median']:.1%}; "
+              f"worst incident mean {w['mean']:.1%}")
+    out.print(f"time to first delivery: median {d['p50']} min, 90th percentile {d['p90']} min, 95th {d['p95']} min")
+    table("counties most often left short", [("county", "county"), ("name", "name"),
+                                             ("scenarios_short", "scenarios short"),
+                                             ("scenarios_affected", "scenarios affected")], result["counties_short"])
+    table("items that run out first", [("item", "item"), ("scenarios", "scenarios")], result["items_first_out"])
+    if written:
+        out.print(f"wrote {', '.join(written)}")

@@ -1,0 +1,137 @@
+"""What a drill leaves in ``--out``: a Markdown report, a map and a chart (PNG), JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlmodel import select
+
+from depot import db
+from depot.errors import InvalidFile
+from depot.models import Depot, Item, Team
+from routing import drills
+
+
+def folder(path: str) -> Path:
+    """Create (if needed) and return the output folder; raises ``InvalidFile`` for a file."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InvalidFile(f"--out {path} is a file; give a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def write_run(url: str, report: dict, path: str) -> list[str]:
+    """Write drill.json, map.png, chart.png and report.md for one drill; returns the paths."""
+    import matplotlib.pyplot as plt
+
+    from routing.maps import base_map, draw_flows
+
+    out = folder(path)
+    reg = drills.region(url)
+    (out / "drill.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    rows = list(zip(reg.adcodes, reg.names, reg.shapes))
+    earthquake = report["scenario"]["hazard"]["type"] == "earthquake"
+    shade = {a["county"]: a["intensity"] if earthquake else a["displaced"] / max(a["population"], 1)
+             for a in report["affected"]}
+    fig, ax = base_map(rows, f"drill: {report['scenario']['name']}", shade,
+                       "intensity (population-weighted)" if earthquake else "share of people displaced",
+                       "YlOrRd")
+    if report["plan"]:
+        draw_flows(ax, _context(url, report), report["plan"])
+    fig.savefig(out / "map.png", bbox_inches="tight")
+    plt.close(fig)
+    _chart(report, out / "chart.png")
+    (out / "report.md").write_text(markdown(report), encoding="utf-8")
+    return [str(out / n) for n in ("report.md", "map.png", "chart.png", "drill.json")]
+
+
+def _context(url: str, report: dict) -> dict:
+    with db.session(url) as s:
+        depots = {d.code: d for d in s.exec(select(Depot))}
+        teams = {t.code: t for t in s.exec(select(Team))}
+        items = {i.code: i for i in s.exec(select(Item))}
+    incidents = {r["id"]: SimpleNamespace(lon=r["lon"], lat=r["lat"], people=r["people"], name=r["name"])
+                 for r in report["plan"]["incidents"]}
+    return {"depots": depots, "teams": teams, "items": items, "incidents": incidents}
+
+
+def _chart(report: dict, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    need = {n["item"]: n["qty"] for n in report["needs"]}
+    unmet = {u["item"]: u["qty"] for u in report["metrics"].get("unmet_by_item", [])}
+    items = sorted(need, key=lambda i: -need[i])
+    fig, ax = plt.subplots(figsize=(10, 5), dpi=110)
+    ax.bar(items, [need[i] - unmet.get(i, 0) for i in items], color="#2e86c1", label="met")
+    ax.bar(items, [unmet.get(i, 0) for i in items], bottom=[need[i] - unmet.get(i, 0) for i in items],
+           color="#e74c3c", label="unmet")
+    ax.set_ylabel("units")
+    ax.set_title(f"need met by item - {report['scenario']['name']}", loc="left")
+    ax.tick_params(axis="x", rotation=60)
+    ax.legend()
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+
+
+def markdown(report: dict) -> str:
+    """The drill report as Markdown (for a briefing or an after-action review)."""
+    s, m = report["scenario"], report["metrics"]
+    lines = [f"# Drill: {s['name']}", "", f"Start {s['start']}; hazard: " +
+             ", ".join(f"{k} {v}" for k, v in s["hazard"].items() if v not in (None, (), [])), ""]
+    if s.get("description"):
+        lines += [s["description"], ""]
+    displaced = sum(a["displaced"] for a in report["affected"])
+    lines += [f"**{displaced:,} people displaced in {len(report['affected'])} counties.** "
+              f"Need met {m['fill']:.0%} (priority-weighted {m['weighted_fill']:.0%}, worst incident {m['worst_fill']:.0%}); "
+              f"within 12 h {m.get('within_12h', 1):.0%}, within 24 h {m.get('within_24h', 1):.0%}.", "",
+              "![map](map.png)", "", "![need met by item](chart.png)", "", "## Affected counties", "",
+              "| county | name | intensity | population | displaced |", "|---|---|---:|---:|---:|"]
+    lines += [f"| {a['county']} | {a['name']} | {a.get('intensity', '-')} | {a['population']:,} | {a['displaced']:,} |"
+              for a in report["affected"]]
+    lines += ["", "## Unmet by item", "", "| item | units |", "|---|---:|"]
+    lines += [f"| {u['item']} | {u['qty']:,} |" for u in m.get("unmet_by_item", [])] or ["| - | 0 |"]
+    lines += ["", "## First delivery", "", "| incident | county | minutes |", "|---|---|---:|"]
+    lines += [f"| {f['incident']} | {f['county']} | {f['minutes'] if f['minutes'] is not None else 'none'} |"
+              for f in m.get("first_delivery", [])]
+    lines += ["", "## Teams", ""]
+    lines += [f"- {t['team']} ({t['kind']}) to incident {t['incident']}: {t['minutes'] // 60}:{t['minutes'] % 60:02d}"
+              for t in m.get("teams", [])] or ["- none sent"]
+    lines += [f"- no {u['kind']} team for incident {u['incident']} ({u['count']})" for u in m.get("teams_uncovered", [])]
+    lines += ["", "## Depots emptied", ""]
+    lines += [f"- {d['depot']}: {', '.join(d['items'])}" for d in m.get("depots_emptied", [])] or ["- none"]
+    lines += ["", "## Restocking to close the gap within 12 h", "", "| depot | item | units |", "|---|---|---:|"]
+    lines += [f"| {r['depot'] or 'no depot within 12 h'} | {r['item']} | {r['qty']:,} |" for r in report["restock"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_batch(url: str, result: dict, path: str) -> list[str]:
+    """Write batch.json, a histogram of share met and a map of how often each county is short."""
+    import matplotlib.pyplot as plt
+
+    from routing.maps import base_map
+
+    out = folder(path)
+    (out / "batch.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    ax.hist([s["fill"] for s in result["scenarios"]], bins=20, range=(0, 1), color="#2e86c1", edgecolor="white")
+    ax.set_xlabel("share of need met")
+    ax.set_ylabel("scenarios")
+    ax.set_title(f"{result['n']} {result['hazard']} scenarios (seed {result['seed']}): mean {result['fill']['mean']:.0%}, "
+                 f"5th percentile {result['fill']['p5']:.0%}", loc="left")
+    fig.savefig(out / "share_met.png", bbox_inches="tight")
+    plt.close(fig)
+    reg = drills.region(url)
+    short: dict[str, int] = {}
+    for s in result["scenarios"]:
+        for county, fill in s["county_fill"].items():
+            if fill < 0.999:
+                short[county] = short.get(county, 0) + 1
+    fig, ax = base_map(list(zip(reg.adcodes, reg.names, reg.shapes)),
+                       f"how often each county is left short ({result['n']} {result['hazard']} scenarios)",
+                       {c: k / result["n"] for c, k in short.items()}, "share of scenarios short", "Reds")
+    fig.savefig(out / "short_map.png", bbox_inches="tight")
+    plt.close(fig)
+    return [str(out / n) for n in ("batch.json", "share_met.png", "short_map.png")]

@@ -1,0 +1,228 @@
+"""Hazard models: from a scenario's hazard to affected counties and incidents. No I/O.
+
+Earthquake intensity follows the elliptical intensity attenuation relation of the eastern
+strong-earthquake region of China adopted for the fifth-generation seismic zonation map
+(GB 18306-2015), as tabulated in "Development of ground motion attenuation relations for
+the new seismic hazard map of China" (2013):
+
+    long axis   I = 5.7123 + 1.3626 M - 4.2903 lg(Ra + 25)
+    short axis  I = 3.6588 + 1.3626 M - 3.5406 lg(Rb + 13)
+
+with M the surface-wave magnitude and R in km. A site lies on the isoseismal ellipse of
+intensity I whose semi-axes are Ra(I) and Rb(I), the long axis along the strike; without
+a strike the two axes are averaged (a circle). Focal depths beyond 10 km lengthen the
+distance as sqrt(R^2 + (h - 10)^2). Intensity is evaluated where people live: at the
+county's main settlement (40 % of its population) and over a grid of points inside the
+county (60 %), because no finer population grid ships with the region.
+
+People displaced follow a planning vulnerability table (share of residents needing
+shelter by intensity): VI 0.5 %, VII 3 %, VIII 10 %, IX 30 %, X 55 %, XI 75 %, XII 90 %,
+linear in between and none below V.5.
+
+Blizzard (白灾): herding households cut off = population x pastoral share (banners 35 %,
+counties and county-level cities 12 %, city districts 3 %) x severity x 0.5, where
+severity = min(1, depth / 40 cm) x sqrt(min(1, days / 7)). Needs are the cold-season
+norms whatever the date. Flood: displaced = population of the flooded part of a county x
+0.5 %, 2 %, 6 % or 12 % for severity 1-4.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+from routing import needs
+from routing.problem import IncidentSpec
+from routing.scenario import Area, Blizzard, Earthquake, Flood, Incidents, Scenario, ScenarioError
+
+LONG = (5.7123, 1.3626, -4.2903, 25.0)
+SHORT = (3.6588, 1.3626, -3.5406, 13.0)
+VULNERABILITY = ((5.5, 0.0), (6.0, 0.005), (7.0, 0.03), (8.0, 0.10), (9.0, 0.30), (10.0, 0.55), (11.0, 0.75),
+                 (12.0, 0.90))
+SETTLEMENT_SHARE = 0.4
+MAX_OUTSIDE_KM = 200.0
+FLOOD_SHARE = {1: 0.005, 2: 0.02, 3: 0.06, 4: 0.12}
+
+
+@dataclass(frozen=True)
+class Region:
+    """What hazard models need of a region: counties, population, where people live, norms."""
+
+    adcodes: tuple[str, ...]
+    names: tuple[str, ...]
+    leagues: tuple[str, ...]
+    population: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    shapes: np.ndarray
+    sample_county: np.ndarray
+    sample_lon: np.ndarray
+    sample_lat: np.ndarray
+    sample_weight: np.ndarray
+    household_size: float
+    need_norms: tuple
+    team_norms: tuple
+
+    @classmethod
+    def build(cls, rows: list[tuple], household_size: float, need_norms, team_norms, grid: int = 7) -> "Region":
+        """From ``(adcode, name, league, population, lon, lat, shapely geometry)`` rows."""
+        shapes = np.array([r[6] for r in rows], dtype=object)
+        county, lon, lat, weight = [], [], [], []
+        for n, geom in enumerate(shapes):
+            x0, y0, x1, y1 = geom.bounds
+            gx, gy = np.meshgrid(np.linspace(x0, x1, grid + 2)[1:-1], np.linspace(y0, y1, grid + 2)[1:-1])
+            inside = shapely.contains_xy(geom, gx.ravel(), gy.ravel())
+            xs, ys = gx.ravel()[inside], gy.ravel()[inside]
+            spread = (1 - SETTLEMENT_SHARE) / len(xs) if len(xs) else 0.0
+            county += [n] * (len(xs) + 1)
+            lon += [rows[n][4], *xs]
+            lat += [rows[n][5], *ys]
+            weight += [SETTLEMENT_SHARE if len(xs) else 1.0] + [spread] * len(xs)
+        return cls(tuple(r[0] for r in rows), tuple(r[1] for r in rows), tuple(r[2] for r in rows),
+                   np.array([r[3] for r in rows], float), np.array([r[4] for r in rows]), np.array([r[5] for r in rows]),
+                   shapes, np.array(county),
+                   np.array(lon), np.array(lat), np.array(weight), household_size, tuple(need_norms), tuple(team_norms))
+
+    def index(self, adcode: str, where: str) -> int:
+        """Position of a county; raises ``ScenarioError`` naming an unknown adcode."""
+        try:
+            return self.adcodes.index(adcode)
+        except ValueError:
+            raise ScenarioError(f"{where}: unknown county code {adcode!r}; use the adcodes of `relief depot list` "
+                                "or the region's counties.geojson") from None
+
+    def area_shares(self, area: Area, where: str) -> np.ndarray:
+        """Share (0-1) of each county inside ``area``: 1 for listed counties, the area share inside the polygon."""
+        share = np.zeros(len(self.adcodes))
+        for code in area.counties:
+            share[self.index(code, where)] = 1.0
+        if area.polygon:
+            poly = Polygon(area.polygon)
+            cut = shapely.area(shapely.intersection(self.shapes, poly)) / shapely.area(self.shapes)
+            share = np.maximum(share, cut)
+        if not share.any():
+            raise ScenarioError(f"{where}: the area touches no county of the region")
+        return share
+
+
+def intensity(eq: Earthquake, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Macroseismic intensity at each point for earthquake ``eq`` (0 where not felt)."""
+    dx = (np.asarray(lon) - eq.lon) * 111.32 * math.cos(math.radians(eq.lat))
+    dy = (np.asarray(lat) - eq.lat) * 110.57
+    extra = max(0.0, eq.depth_km - 10.0)
+    if eq.strike_deg is None:
+        r = np.sqrt(dx ** 2 + dy ** 2 + extra ** 2)
+        return np.maximum(0.0, (_axis(LONG, eq.magnitude, r) + _axis(SHORT, eq.magnitude, r)) / 2)
+    theta = math.radians(eq.strike_deg)
+    along = dx * math.sin(theta) + dy * math.cos(theta)
+    across = dx * math.cos(theta) - dy * math.sin(theta)
+    r = np.hypot(along, across)
+    stretch = np.sqrt(r ** 2 + extra ** 2) / np.maximum(r, 1e-9)
+    along, across = along * stretch, across * stretch
+    low, high = np.zeros_like(r), np.full_like(r, _axis(LONG, eq.magnitude, 0.0))
+    for _ in range(40):
+        mid = (low + high) / 2
+        inside = (along / _radius(LONG, eq.magnitude, mid)) ** 2 + (across / _radius(SHORT, eq.magnitude, mid)) ** 2 <= 1
+        low, high = np.where(inside, mid, low), np.where(inside, high, mid)
+    return low
+
+
+def _axis(c, m: float, r) -> np.ndarray:
+    a, b, slope, r0 = c
+    return a + b * m + slope * np.log10(np.asarray(r) + r0)
+
+
+def _radius(c, m: float, level: np.ndarray) -> np.ndarray:
+    a, b, slope, r0 = c
+    return np.maximum(10 ** ((level - a - b * m) / slope) - r0, 1e-6)
+
+
+def displaced_share(level: np.ndarray) -> np.ndarray:
+    """Share of residents displaced at each intensity (the vulnerability table)."""
+    xs, ys = zip(*VULNERABILITY)
+    return np.interp(level, xs, ys, left=0.0, right=ys[-1])
+
+
+def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[IncidentSpec]]:
+    """Affected counties and the incidents the hazard creates.
+
+    Returns ``(rows, incidents)``: rows {county, name, intensity (earthquakes),
+    population, displaced}; one incident per affected county (at its main settlement)
+    or per tabletop incident. Raises ``ScenarioError`` for an epicentre far outside the
+    region or an area/county that is not in it.
+    """
+    hazard, day = scenario.hazard, scenario.start.date()
+    if isinstance(hazard, Incidents):
+        return _tabletop(region, hazard, day)
+    season = None
+    level = None
+    if isinstance(hazard, Earthquake):
+        _check_epicentre(region, hazard)
+        at = intensity(hazard, region.sample_lon, region.sample_lat)
+        share = displaced_share(at) * region.sample_weight
+        people = np.bincount(region.sample_county, weights=share, minlength=len(region.adcodes)) * region.population
+        level = np.bincount(region.sample_county, weights=at * region.sample_weight, minlength=len(region.adcodes))
+        top = np.zeros(len(region.adcodes))
+        np.maximum.at(top, region.sample_county, at)
+        priority = np.select([top >= 9, top >= 8, top >= 7], [1, 2, 3], 4)
+    elif isinstance(hazard, Blizzard):
+        share = region.area_shares(hazard.area, "hazard")
+        severity = min(1.0, hazard.snow_depth_cm / 40.0) * math.sqrt(min(1.0, hazard.duration_days / 7.0))
+        pastoral = np.array([0.35 if n.endswith("旗") else 0.03 if n.endswith("区") else 0.12 for n in region.names])
+        people = region.population * share * pastoral * severity * 0.5
+        grade = 1 if hazard.snow_depth_cm >= 50 or hazard.duration_days >= 10 else (
+            2 if hazard.snow_depth_cm >= 30 else 3 if hazard.snow_depth_cm >= 15 else 4)
+        priority = np.full(len(region.adcodes), grade)
+        season = "winter"
+    else:
+        share = region.area_shares(hazard.area, "hazard")
+        people = region.population * share * FLOOD_SHARE[hazard.severity]
+        priority = np.full(len(region.adcodes), 5 - hazard.severity)
+    people = np.floor(people).astype(np.int64)
+    rows, incidents = [], []
+    for n in np.nonzero(people)[0]:
+        row = {"county": region.adcodes[n], "name": region.names[n], "population": int(region.population[n]),
+               "displaced": int(people[n])}
+        if level is not None:
+            row["intensity"] = round(float(level[n]), 1)
+        rows.append(row)
+        incidents.append(_incident(region, len(incidents) + 1, int(n), int(people[n]), int(priority[n]), day, season))
+    return rows, incidents
+
+
+def _incident(region: Region, number: int, n: int, people: int, priority: int, day, season, given=(), name=None,
+              lon=None, lat=None) -> IncidentSpec:
+    when = day if season is None else day.replace(month=1, day=15)
+    wanted = {**needs.derive_needs(people, region.household_size, list(region.need_norms), when), **dict(given)}
+    teams = needs.derive_teams(people, priority, list(region.team_norms))
+    return IncidentSpec(number, name or region.names[n], region.adcodes[n],
+                        float(region.lon[n] if lon is None else lon), float(region.lat[n] if lat is None else lat),
+                        priority, people, tuple(sorted(wanted.items())), tuple(sorted(teams.items())))
+
+
+def _tabletop(region: Region, hazard: Incidents, day) -> tuple[list[dict], list[IncidentSpec]]:
+    rows, incidents = [], []
+    points = shapely.points([i.lon for i in hazard.incidents], [i.lat for i in hazard.incidents])
+    for k, (spec, point) in enumerate(zip(hazard.incidents, points), start=1):
+        inside = np.nonzero(shapely.contains(region.shapes, point))[0]
+        if not len(inside):
+            raise ScenarioError(f"hazard.incidents[{k}]: point {spec.lon}, {spec.lat} is outside the region")
+        n = int(inside[0])
+        rows.append({"county": region.adcodes[n], "name": region.names[n], "population": int(region.population[n]),
+                     "displaced": spec.people})
+        incidents.append(_incident(region, k, n, spec.people, spec.priority, day, None, spec.needs, spec.name,
+                                   spec.lon, spec.lat))
+    return rows, incidents
+
+
+def _check_epicentre(region: Region, eq: Earthquake) -> None:
+    point = shapely.Point(eq.lon, eq.lat)
+    gap_deg = float(shapely.distance(region.shapes, point).min())
+    gap_km = gap_deg * 111.0 * max(0.3, math.cos(math.radians(eq.lat)))
+    if gap_km > MAX_OUTSIDE_KM:
+        raise ScenarioError(f"hazard.lon/lat: the epicentre {eq.lon}, {eq.lat} is about {gap_km:,.0f} km outside the "
+                            f"region; allowed: inside it or within {MAX_OUTSIDE_KM:.0f} km of its border")
