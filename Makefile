@@ -20,10 +20,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
-## bench: startup and bulk-import benchmarks
+## bench: keeper start-up, bulk import, dispatch (regional and national), drill batch
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/bulk_import.py
+	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/drill_batch.py
 
 clean:
 	rm -rf $(VENV) demo-out

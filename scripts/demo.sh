@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: a fresh Inner Mongolia database, a keeper's
-# morning, and the stock report. Usage: scripts/demo.sh [FOLDER] (default: demo-out).
+# morning and the stock report, a coordinator's dispatch, and a drill. Usage: scripts/demo.sh [FOLDER] (default: demo-out).
 set -euo pipefail
 out="${1:-demo-out}"
 mkdir -p "$out"
@@ -33,5 +33,8 @@ step relief dispatch cancel "$greedy"
 step relief dispatch commit "$best"
 step relief stock show --depot L1504 --item CTENT12
 step relief stock verify
-printf '\nThe plan, its map and pick lists are in %s/plan; the database is %s\n' "$out" "$RELIEF_DB"
+# The drill planner: the same region against an earthquake near Chifeng, on a copy of the stock.
+step relief drill run data/scenarios/chifeng-m6-winter.toml --out "$out/drill"
+
+printf '\nThe plan, its map and pick lists are in %s/plan; the drill report in %s/drill; the database is %s\n' "$out" "$out" "$RELIEF_DB"
 printf 'Try: RELIEF_DB=%s relief dispatch show %s\n' "$RELIEF_DB" "$best"
