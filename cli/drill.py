@@ -95,7 +95,7 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
     f, w, d = result["fill"], result["worst_fill"], result["first_delivery_minutes"]
     out.print(f"{result['n']} {hazard} scenarios (seed {seed}) on {result['workers']} worker(s) in "
               f"{result['seconds']:.1f} s ({result['seconds_per_scenario'] * 1000:.0f} ms each); "
-              f"{result['scenarios_with_displaced']} displaced people")
+              f"{result['scenarios_with_displaced']} of them displaced people")
     out.print(f"share of need met: mean {f['mean']:.1%}, 5th percentile {f['p5']:.1%}, median {f['median']:.1%}; "
               f"worst incident mean {w['mean']:.1%}")
     out.print(f"time to first delivery: median {d['p50']} min, 90th percentile {d['p90']} min, 95th {d['p95']} min")

@@ -20,7 +20,7 @@ shelter by intensity): VI 0.5 %, VII 3 %, VIII 10 %, IX 30 %, X 55 %, XI 75 %, X
 linear in between and none below V.5.
 
 Blizzard (白灾): herding households cut off = population x pastoral share (banners 35 %,
-counties and county-level cities 12 %, city districts 3 %) x severity x 0.5, where
+counties and county-level cities 12 %, city districts 3 %) x severity x 0.25, where
 severity = min(1, depth / 40 cm) x sqrt(min(1, days / 7)). Needs are the cold-season
 norms whatever the date. Flood: displaced = population of the flooded part of a county x
 0.5 %, 2 %, 6 % or 12 % for severity 1-4.
@@ -173,7 +173,7 @@ def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[Incid
         share = region.area_shares(hazard.area, "hazard")
         severity = min(1.0, hazard.snow_depth_cm / 40.0) * math.sqrt(min(1.0, hazard.duration_days / 7.0))
         pastoral = np.array([0.35 if n.endswith("旗") else 0.03 if n.endswith("区") else 0.12 for n in region.names])
-        people = region.population * share * pastoral * severity * 0.5
+        people = region.population * share * pastoral * severity * 0.25
         grade = 1 if hazard.snow_depth_cm >= 50 or hazard.duration_days >= 10 else (
             2 if hazard.snow_depth_cm >= 30 else 3 if hazard.snow_depth_cm >= 15 else 4)
         priority = np.full(len(region.adcodes), grade)
