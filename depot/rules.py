@@ -161,19 +161,23 @@ def allocate_issue(
         if qty > free:
             raise OutOfStock(f"cannot take {qty} of {what} lot {lot}: only {free} available")
         return [(lot, qty)]
-    plan: list[tuple[str, int]] = []
-    left = qty
-    for stock in fefo_order(lots):
-        free = stock.available(today)
-        if left == 0 or free <= 0:
-            continue
-        take = min(free, left)
-        plan.append((stock.lot, take))
-        left -= take
-    if left:
-        have = sum(s.available(today) for s in lots)
+    plan, have = _take(fefo_order(lots), qty, lambda s: s.available(today))
+    if have < qty:
         raise OutOfStock(f"cannot take {qty} of {what}: only {have} available")
     return plan
+
+
+def _take(ordered: list[LotStock], qty: int, free) -> tuple[list[tuple[str, int]], int]:
+    """Take up to ``qty`` units from ``ordered`` lots, ``free(lot)`` each at most; returns
+    the picks and the total free units."""
+    plan: list[tuple[str, int]] = []
+    left = qty
+    for stock in ordered:
+        units = free(stock)
+        if left and units > 0:
+            plan.append((stock.lot, min(units, left)))
+            left -= min(units, left)
+    return plan, sum(max(0, free(s)) for s in ordered)
 
 
 def allocate_loss(
@@ -191,17 +195,8 @@ def allocate_loss(
     if expired_only:
         candidates = [s for s in candidates if s.is_expired(today)]
     ordered = sorted(candidates, key=lambda s: (not s.is_expired(today), s.expires is None, s.expires or date.max, s.lot))
-    plan: list[tuple[str, int]] = []
-    left = qty
-    for stock in ordered:
-        free = stock.on_hand - stock.reserved
-        if left == 0 or free <= 0:
-            continue
-        take = min(free, left)
-        plan.append((stock.lot, take))
-        left -= take
-    if left:
-        have = sum(s.on_hand - s.reserved for s in ordered)
+    plan, have = _take(ordered, qty, lambda s: s.on_hand - s.reserved)
+    if have < qty:
         kind = "expired " if expired_only else "unreserved "
         raise ReservedStock(f"cannot remove {qty} of {what}: only {have} {kind}units on hand")
     return plan

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+import shapely.ops
 from shapely.geometry import shape
 
 from routing.errors import InvalidCoordinates, OutsideRegion
+from routing.travel import haversine_km
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class Counties:
         if len(hits):
             return self.adcodes[int(min(hits))]
         nearest = int(self.tree.nearest(point))
-        gap = self.shapes[nearest].distance(point) * 111.0
+        edge = shapely.ops.nearest_points(self.shapes[nearest], point)[0]
+        gap = float(haversine_km(edge.x, edge.y, lon, lat))
         raise OutsideRegion(f"point {lon:.4f}, {lat:.4f} is outside the region (about {gap:,.0f} km from "
                             f"{self.names[nearest]} {self.adcodes[nearest]}); give a point inside one of its counties")
 

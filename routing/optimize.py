@@ -6,16 +6,19 @@ shortfall penalty, (2) minimise tonne-kilometres. For an incident of priority p
 penalty is w * M * K * q * (u/q)^2, made piecewise linear in K = 8 equal steps: the k-th
 eighth of the shortfall costs w * M * (2k + 1) per unit. Because marginal penalties rise,
 shortfalls are spread in proportion to need instead of starving one incident, and
-because M exceeds the largest transport cost of any unit, no tonne-kilometre saving
-ever buys a unit of shortfall. Transport cost is kg·km / 10 per unit, times 64, plus the
-lot's expiry rank at its depot so that earlier-expiring lots go first (FEFO).
+because M exceeds the largest transport cost of any unit times the longest chain of
+re-routings that could meet one more unit (the fewer of the item's supply nodes and
+sinks), no tonne-kilometre saving ever buys a unit of shortfall. Transport cost is
+kg·km / 10 per unit, times 64, plus the lot's expiry rank at its depot so that
+earlier-expiring lots go first (FEFO).
 
 Items are independent unless depot outbound tonnage is enforced: then each item is a
 min-cost flow solved exactly; otherwise all items form one sparse MIP.
 
 Teams. Each ready team goes to at most one incident and only to requests of its own
-kind; uncovered requests cost w * BIG each (BIG above any travel time), arrivals cost
-w * minutes, so coverage of urgent incidents comes first, then quick arrival.
+kind; uncovered requests cost w * BIG each (BIG above any weighted travel time times
+the fewer of teams and requests), arrivals cost w * minutes, so coverage of urgent
+incidents comes first, then quick arrival.
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ def optimal(p: DispatchProblem) -> PlanResult:
     items = sorted({item for inc in p.incidents for item, _ in inc.needs})
     arcs = [item_arcs(p, net, item) for item in items]
     unit = [_unit_cost(p, a) for a in arcs]
-    big_m = int(max((u.max() for u in unit if len(u)), default=0)) + 1
+    # A unit of shortage can be saved by re-routing along a chain of up to min(sources, sinks) arcs,
+    # so M must exceed the dearest arc times that length for no t-km saving to buy a shortage.
+    big_m = int(max((u.max() * min(len(a.src_qty), len(a.demand)) for a, u in zip(arcs, unit) if len(u)),
+                    default=0)) + 1
     problems = [_transport(a, u, big_m) for a, u in zip(arcs, unit)]
     build = time.perf_counter() - start
     if p.params.outbound and problems:
@@ -132,7 +138,7 @@ def assign_teams(p: DispatchProblem, net: Network):
     tail, head = np.nonzero(match)
     minutes = net.teams.minutes[tail, req_inc[head]]
     priority = np.array([p.incidents[n].priority for n in req_inc], dtype=np.int64)
-    big = 8 * (int(net.teams.minutes.max(initial=0)) + 1)
+    big = 8 * (int(net.teams.minutes.max(initial=0)) + 1) * min(len(p.teams), len(requests))
     cost = weights(priority[head]) * minutes
     seg_cap = demand[:, None]
     seg_cost = (weights(priority) * big)[:, None]
