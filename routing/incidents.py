@@ -79,7 +79,7 @@ def _read(path: Path) -> list[dict]:
             if missing:
                 raise InvalidFile(f"{path.name} lacks column(s) {', '.join(missing)}; columns: name, lon, lat, "
                                   "people, priority, needs, teams")
-            return [{**r, "need": _split(r.get("needs")), "team": _split(r.get("teams")), "line": n}
+            return [{**r, "need": _split(r.get("needs")), "team": _split(r.get("teams")), "line": f"line {n}"}
                     for n, r in enumerate(reader, start=2)]
     if suffix in (".geojson", ".json"):
         try:
@@ -126,7 +126,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
         except ReliefError as exc:
             if "line" not in row:
                 raise
-            problems.append(f"line {row['line']}: {exc}")
+            problems.append(f"{row['line']}: {exc}")
             continue
         derived = needs.derive_needs(people, household, need_norms, today)
         wanted = {**{k: v for k, v in derived.items() if k in items}, **given}

@@ -32,6 +32,8 @@ from routing import solver
 from routing.candidates import ItemArcs, Network, item_arcs, network, weights
 from routing.problem import SEGMENTS, DispatchProblem, PlanResult
 
+LIMIT = 2 ** 60
+
 
 def optimal(p: DispatchProblem) -> PlanResult:
     """Plan ``p`` optimally; returns a ``PlanResult`` with solver status and timings."""
@@ -44,6 +46,11 @@ def optimal(p: DispatchProblem) -> PlanResult:
     # so M must exceed the dearest arc times that length for no t-km saving to buy a shortage.
     big_m = int(max((u.max() * min(len(a.src_qty), len(a.demand)) for a, u in zip(arcs, unit) if len(u)),
                     default=0)) + 1
+    total = sum(int(a.demand.sum()) for a in arcs)
+    coarse = -(-8 * (2 * SEGMENTS - 1) * big_m * max(total, 1) // LIMIT)
+    if coarse > 1:  # keep every cost sum inside int64: coarser tonne-km (and FEFO ranks) on huge instances
+        unit = [np.maximum(u // coarse, 1) for u in unit]
+        big_m = -(-big_m // coarse)
     problems = [_transport(a, u, big_m) for a, u in zip(arcs, unit)]
     build = time.perf_counter() - start
     if p.params.outbound and problems:
