@@ -116,7 +116,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
             lon, lat = geo.check_point(row.get("lon"), row.get("lat"))
             county = where.locate(lon, lat)
             people = needs.check_people(row.get("people") or 0)
-            priority = needs.check_priority(row.get("priority") or 3)
+            priority = needs.check_priority(3 if row.get("priority") in (None, "") else row.get("priority"))
             given = needs.parse_pairs(row["need"], "need")
             for code in given:
                 if code not in items:

@@ -1,0 +1,119 @@
+"""From people displaced to items and teams needed: the norms as plain rules, no database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from depot import datafiles
+from depot.errors import InvalidInput, InvalidQuantity
+from routing import needs
+from routing.needs import NeedNorm, TeamNorm
+
+WINTER_DAY = date(2026, 11, 22)
+SUMMER_DAY = date(2026, 7, 1)
+INNER_MONGOLIA_HOUSEHOLD = 2.35
+
+
+@pytest.fixture(scope="module")
+def need_norms() -> list[NeedNorm]:
+    """The shared need norms of ``data/needs.csv``."""
+    return needs.need_norms(datafiles.region_table(None, "needs.csv"))
+
+
+@pytest.fixture(scope="module")
+def team_norms() -> list[TeamNorm]:
+    """The shared team norms of ``data/team_norms.csv``."""
+    return needs.team_norms(datafiles.region_table(None, "team_norms.csv"))
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    (date(2026, 11, 1), "winter"), (date(2027, 1, 15), "winter"), (date(2027, 3, 31), "winter"),
+    (date(2027, 4, 1), "summer"), (date(2026, 7, 1), "summer"), (date(2026, 10, 31), "summer"),
+])
+def test_the_cold_season_runs_from_november_to_march(day, expected):
+    assert needs.season(day) == expected
+
+
+def test_winter_needs_cotton_tents_and_summer_needs_single_tents(need_norms):
+    winter = needs.derive_needs(100, INNER_MONGOLIA_HOUSEHOLD, need_norms, WINTER_DAY)
+    summer = needs.derive_needs(100, INNER_MONGOLIA_HOUSEHOLD, need_norms, SUMMER_DAY)
+    assert "CTENT12" in winter and "TENT12" not in winter
+    assert "TENT12" in summer and "CTENT12" not in summer
+    assert {"QUILT", "COAT", "STOVE", "COAL"} <= set(winter) and not {"QUILT", "COAT", "STOVE", "COAL"} & set(summer)
+    assert winter["WATER"] == summer["WATER"] and winter["KIT"] == summer["KIT"]
+
+
+def test_household_items_follow_the_household_size(need_norms):
+    got = needs.derive_needs(10, INNER_MONGOLIA_HOUSEHOLD, need_norms, WINTER_DAY)
+    households = 5  # ceil(10 / 2.35)
+    assert got == {"CTENT12": households, "KIT": households, "QUILT": 10, "BLANKET": 10, "COAT": 5, "WATER": 7,
+                   "FOOD": 8, "LAMP": households, "STOVE": households, "COAL": 2 * households, "FAK": 1, "MASK": 1,
+                   "TOILET": 1}
+
+
+def test_a_larger_household_size_means_fewer_household_items(need_norms):
+    small = needs.derive_needs(100, 2.0, need_norms, WINTER_DAY)
+    large = needs.derive_needs(100, 4.0, need_norms, WINTER_DAY)
+    assert (small["CTENT12"], large["CTENT12"]) == (50, 25)
+    assert small["QUILT"] == large["QUILT"] == 100
+
+
+def test_quantities_round_up_to_whole_units_without_float_noise():
+    norms = [NeedNorm("WATER", "person", 0.7, "all"), NeedNorm("FOOD", "person", 0.75, "all"),
+             NeedNorm("FAK", "household", 0.1, "all")]
+    assert needs.derive_needs(10, 3.0, norms, WINTER_DAY) == {"WATER": 7, "FOOD": 8, "FAK": 1}
+
+
+def test_nobody_displaced_needs_nothing(need_norms):
+    assert needs.derive_needs(0, INNER_MONGOLIA_HOUSEHOLD, need_norms, WINTER_DAY) == {}
+
+
+def test_teams_follow_priority_and_people(team_norms):
+    assert needs.derive_teams(6000, 1, team_norms) == {"relief": 2, "medical": 1, "psych": 1}
+    assert needs.derive_teams(300, 2, team_norms) == {"relief": 1, "medical": 1}
+    assert needs.derive_teams(200, 3, team_norms) == {"relief": 1}
+    assert needs.derive_teams(199, 4, team_norms) == {}
+
+
+@pytest.mark.parametrize("value", ["1", 2, " 3 ", 4])
+def test_priorities_one_to_four_are_accepted(value):
+    assert needs.check_priority(value) == int(str(value).strip())
+
+
+@pytest.mark.parametrize("value", [0, 5, "urgent", "", "2.5"])
+def test_other_priorities_are_refused_naming_the_value(value):
+    with pytest.raises(InvalidInput) as caught:
+        needs.check_priority(value)
+    assert str(caught.value).startswith("priority must be 1, 2, 3 or 4")
+    assert str(caught.value).endswith(f"got {value!r}")
+
+
+def test_people_must_be_a_whole_number_of_zero_or_more():
+    assert needs.check_people("250") == 250
+    with pytest.raises(InvalidQuantity, match="people must be a whole number of 0 or more, got '-3'"):
+        needs.check_people("-3")
+
+
+def test_pairs_parse_into_codes_and_quantities_summing_repeats():
+    assert needs.parse_pairs(["tent=4", " WATER = 10", "TENT=1"], "need") == {"TENT": 5, "WATER": 10}
+    assert needs.parse_pairs(["Relief=1", "medical=2"], "team", needs.TEAM_KINDS) == {"relief": 1, "medical": 2}
+
+
+@pytest.mark.parametrize(("pair", "error", "message"), [
+    ("TENT", InvalidInput, "--need must look like CODE=QTY (e.g. TENT12=40), got 'TENT'"),
+    ("=4", InvalidInput, "--need must look like CODE=QTY (e.g. TENT12=40), got '=4'"),
+    ("TENT=0", InvalidQuantity, "--need 'TENT=0': the quantity must be a whole number greater than 0"),
+    ("TENT=-2", InvalidQuantity, "--need 'TENT=-2': the quantity must be a whole number greater than 0"),
+    ("TENT=many", InvalidQuantity, "--need 'TENT=many': the quantity must be a whole number greater than 0"),
+])
+def test_malformed_need_pairs_are_refused_naming_the_pair(pair, error, message):
+    with pytest.raises(error) as caught:
+        needs.parse_pairs([pair], "need")
+    assert str(caught.value) == message
+
+
+def test_a_team_kind_outside_the_allowed_kinds_is_refused():
+    with pytest.raises(InvalidInput, match="--team 'doctor' is not one of relief, medical, psych"):
+        needs.parse_pairs(["doctor=1"], "team", needs.TEAM_KINDS)
