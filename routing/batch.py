@@ -56,7 +56,7 @@ def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None,
         raise InvalidInput(f"--hazard must be one of {', '.join(HAZARDS)}, got {hazard!r}")
     if n <= 0:
         raise InvalidInput(f"--n must be a whole number greater than 0, got {n}")
-    workers = workers or os.cpu_count() or 1
+    workers = (os.cpu_count() or 1) if workers is None else workers
     if workers <= 0:
         raise InvalidInput(f"--workers must be greater than 0, got {workers}")
     reg = drills.region(url)

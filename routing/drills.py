@@ -22,7 +22,7 @@ from routing.candidates import network
 from routing.dispatch import build_problem, params_for
 from routing.incidents import need_rules
 from routing.problem import DispatchProblem, IncidentSpec
-from routing.scenario import Scenario, ScenarioError, World, load
+from routing.scenario import Incidents, Scenario, ScenarioError, World, load
 
 _regions: dict[str, hazards.Region] = {}
 
@@ -75,7 +75,8 @@ def apply_world(p: DispatchProblem, world: World, reg: hazards.Region, depots: s
         for k in share.nonzero()[0]:
             slow[reg.adcodes[k]] = max(slow.get(reg.adcodes[k], 1.0), s.factor)
     travel = dataclasses.replace(p.params.travel, slow=slow, cut=frozenset(world.roads_cut))
-    return dataclasses.replace(p, lots=tuple(lots), teams=tuple(t for t in p.teams if t.code not in world.teams_unavailable),
+    return dataclasses.replace(p, depots=tuple(d for d in p.depots if d.code not in world.depots_closed),
+                               lots=tuple(lots), teams=tuple(t for t in p.teams if t.code not in world.teams_unavailable),
                                params=dataclasses.replace(p.params, travel=travel))
 
 
@@ -99,6 +100,11 @@ def with_incidents(p: DispatchProblem, incidents: list[IncidentSpec]) -> Dispatc
 def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario, method: str = "optimal") -> dict:
     """Run one scenario on a prepared base problem; returns the drill report (no I/O)."""
     rows, incidents = hazards.affected(reg, scenario)
+    if isinstance(scenario.hazard, Incidents):
+        for n, spec in enumerate(scenario.hazard.incidents, start=1):
+            unknown = [item for item, _ in spec.needs if item not in base.weight_kg]
+            if unknown:
+                raise ScenarioError(f"hazard.incidents[{n}].needs: unknown item {unknown[0]!r}; see `relief item list`")
     problem = with_incidents(dataclasses.replace(base, params=dataclasses.replace(base.params, start=scenario.start)),
                              incidents)
     if not problem.incidents:

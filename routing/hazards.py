@@ -128,6 +128,9 @@ def intensity(eq: Earthquake, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         mid = (low + high) / 2
         inside = (along / _radius(LONG, eq.magnitude, mid)) ** 2 + (across / _radius(SHORT, eq.magnitude, mid)) ** 2 <= 1
         low, high = np.where(inside, mid, low), np.where(inside, high, mid)
+    if extra > 0:  # right above a deep focus no direction is defined: average the two axes
+        centre = (_axis(LONG, eq.magnitude, extra) + _axis(SHORT, eq.magnitude, extra)) / 2
+        low = np.where(r == 0, max(0.0, float(centre)), low)
     return low
 
 

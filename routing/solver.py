@@ -116,6 +116,7 @@ def solve_coupled(p: Transport, rows: sp.csr_matrix, row_upper: np.ndarray, time
         model.helper.set_var_integrality(index, True)
     solver = mb.Solver("highs")
     solver.set_time_limit_in_seconds(time_limit)
+    solver.set_solver_specific_parameters("output_flag=false\nlog_to_console=false\nmip_rel_gap=0")
     status = solver.solve(model)
     seconds = time.perf_counter() - start
     if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
