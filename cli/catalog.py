@@ -75,3 +75,12 @@ def team_list(status: Annotated[str | None, typer.Option("--status", help="ready
         return
     table(None, [("code", "code"), ("name", "name"), ("kind", "kind"), ("base", "base"), ("members", "members"),
                  ("vehicles", "vehicles"), ("skills", "skills"), ("status", "status")], rows, empty="no team matches")
+
+
+@teams.command("status")
+def team_status(code: Annotated[str, typer.Argument(help="Team code, e.g. T07.")],
+                status: Annotated[str, typer.Argument(help="ready, deployed or resting.")],
+                db_: DbOption = None) -> None:
+    """Set a team's status (e.g. ready again when it is back from an incident)."""
+    row = catalog.set_team_status(url(db_), code, status)
+    out.print(f"team {row['code']} {row['name']} is now {row['status']}")

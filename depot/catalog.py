@@ -10,10 +10,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from depot import reports
+from depot import db, reports
 from depot.errors import InvalidInput
 from depot.models import County, Depot, Item, ReserveNorm, Team
-from depot.region import LEVELS
+from depot.region import LEVELS, TEAM_STATUSES
 
 
 def depots(s: Session, *, level: str | None = None, league: str | None = None) -> list[dict]:
@@ -72,3 +72,22 @@ def teams(s: Session, *, status: str | None = None) -> list[dict]:
     return [{"code": t.code, "name": t.name, "kind": t.kind, "base": t.base, "lon": t.lon, "lat": t.lat,
              "members": t.members, "vehicles": t.vehicles, "skills": [k for k in t.skills.split(";") if k],
              "status": t.status} for t in s.exec(query)]
+
+
+def set_team_status(url: str, code: str, status: str) -> dict:
+    """Mark a team ready, deployed or resting (e.g. back from an incident); returns it.
+
+    Raises ``InvalidInput`` for an unknown team code or status.
+    """
+    if status not in TEAM_STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(TEAM_STATUSES)}; got {status!r}")
+
+    def work(s: Session) -> dict:
+        team = s.get(Team, code.strip().upper())
+        if team is None:
+            raise InvalidInput(f"unknown team {code!r}; see `relief team list` for the codes")
+        team.status = status
+        s.add(team)
+        s.flush()
+        return next(t for t in teams(s) if t["code"] == team.code)
+    return db.write(url, work)
