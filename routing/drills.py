@@ -21,7 +21,7 @@ from routing import hazards, metrics
 from routing.candidates import network
 from routing.dispatch import build_problem, params_for
 from routing.incidents import need_rules
-from routing.problem import DispatchProblem, IncidentSpec
+from routing.problem import DispatchProblem, IncidentSpec, PlanResult
 from routing.scenario import Incidents, Scenario, ScenarioError, World, load
 
 _regions: dict[str, hazards.Region] = {}
@@ -108,9 +108,9 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario, met
     problem = with_incidents(dataclasses.replace(base, params=dataclasses.replace(base.params, start=scenario.start)),
                              incidents)
     if not problem.incidents:
-        empty = {"fill": 1.0, "weighted_fill": 1.0, "worst_fill": 1.0, "need_units": 0, "unmet_units": 0}
-        return {"scenario": describe(scenario), "affected": [], "needs": [], "plan": None, "metrics": empty,
-                "restock": []}
+        nothing = PlanResult([], [], [], [], {})
+        return {"scenario": describe(scenario), "affected": [], "needs": [], "plan": None,
+                "metrics": metrics.drill_metrics(problem, nothing), "restock": []}
     from routing.greedy import greedy
     from routing.optimize import optimal
 

@@ -195,7 +195,7 @@ def _hazard(h: dict) -> Earthquake | Blizzard | Flood | Incidents:
         severity = h.get("severity")
         if isinstance(severity, str):
             severity = SEVERITIES.get(severity.lower(), severity)
-        if severity not in (1, 2, 3, 4):
+        if isinstance(severity, bool) or severity not in (1, 2, 3, 4):
             raise ScenarioError(f"hazard.severity must be 1-4 or one of {', '.join(SEVERITIES)}, got {h.get('severity')!r}")
         return Flood(_area(h, "hazard"), int(severity))
     _keys(h, "hazard", ("type", "incidents"))
@@ -214,7 +214,7 @@ def _incident(r, n: int) -> TabletopIncident:
     if not isinstance(needs, dict) or any(not isinstance(v, int) or isinstance(v, bool) or v <= 0 for v in needs.values()):
         raise ScenarioError(f"{where}.needs must be a table of ITEM = whole number > 0, got {needs!r}")
     priority = r.get("priority", 3)
-    if priority not in (1, 2, 3, 4):
+    if isinstance(priority, bool) or priority not in (1, 2, 3, 4):
         raise ScenarioError(f"{where}.priority must be 1, 2, 3 or 4, got {priority!r}")
     return TabletopIncident(str(r.get("name") or f"incident {n}"), _number(r, "lon", where, -180, 180),
                             _number(r, "lat", where, -90, 90), int(_number(r, "people", where, 0, 10_000_000)),

@@ -1,0 +1,337 @@
+"""Hazard models on cases whose answer is known: intensity, people displaced, needs. No database."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely.geometry import box, shape
+
+from depot import datafiles
+from routing import hazards, needs, scenario
+from routing.hazards import Region, displaced_share, intensity
+from routing.scenario import (Area, Blizzard, Earthquake, Flood, Incidents, Scenario, ScenarioError,
+                              TabletopIncident)
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "data" / "scenarios"
+WINTER = datetime(2027, 1, 15, 8, 0)
+SUMMER = datetime(2027, 7, 15, 8, 0)
+WINTER_ITEMS = {"CTENT12", "QUILT", "COAT", "COAL", "STOVE"}
+LAT = 40.5
+KM_EAST = 111.32 * math.cos(math.radians(LAT))  # km in one degree of longitude at LAT, as the model measures
+KM_NORTH = 110.57
+
+
+def long_axis(m: float, r: float) -> float:
+    """The published long-axis relation: I = 5.7123 + 1.3626 M - 4.2903 lg(R + 25)."""
+    return 5.7123 + 1.3626 * m - 4.2903 * math.log10(r + 25)
+
+
+def short_axis(m: float, r: float) -> float:
+    """The published short-axis relation: I = 3.6588 + 1.3626 M - 3.5406 lg(R + 13)."""
+    return 3.6588 + 1.3626 * m - 3.5406 * math.log10(r + 13)
+
+
+def quake(magnitude: float = 6.0, depth_km: float = 10.0, strike_deg: float | None = None) -> Earthquake:
+    """An earthquake under the seat of the first square county."""
+    return Earthquake(110.5, LAT, magnitude, depth_km, strike_deg)
+
+
+def east(*km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points due east of the epicentre at the given distances."""
+    return 110.5 + np.array(km) / KM_EAST, np.full(len(km), LAT)
+
+
+def north(*km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points due north of the epicentre at the given distances."""
+    return np.full(len(km), 110.5), LAT + np.array(km) / KM_NORTH
+
+
+@pytest.fixture(scope="module")
+def norms():
+    """The shared need and team norms (``data/needs.csv``, ``data/team_norms.csv``)."""
+    return (needs.need_norms(datafiles.region_table(None, "needs.csv")),
+            needs.team_norms(datafiles.region_table(None, "team_norms.csv")))
+
+
+@pytest.fixture(scope="module")
+def squares(norms) -> Region:
+    """Four one-degree square counties of 100,000 people each: a district, a county and a
+    banner side by side, and a far banner 700 km east; 2.35 people a household."""
+    rows = [("990101", "甲区", "甲市", 100_000, 110.5, LAT, box(110, 40, 111, 41)),
+            ("990102", "乙县", "甲市", 100_000, 111.5, LAT, box(111, 40, 112, 41)),
+            ("990103", "丙旗", "甲市", 100_000, 112.5, LAT, box(112, 40, 113, 41)),
+            ("990104", "丁旗", "乙盟", 100_000, 118.5, LAT, box(118, 40, 119, 41))]
+    return Region.build(rows, 2.35, *norms)
+
+
+@pytest.fixture(scope="module")
+def inner_mongolia() -> Region:
+    """The hazard view of the real region, read from its counties.geojson and region.toml."""
+    files = datafiles.read_region("inner-mongolia", with_stock=False)
+    rows = [(c["adcode"], c["name"], c["league"], int(c["population"]), float(c["lon"]), float(c["lat"]),
+             shape(json.loads(c["geometry"]))) for c in files.counties]
+    return Region.build(rows, float(files.meta["household_size"]),
+                        needs.need_norms(datafiles.region_table(None, "needs.csv")),
+                        needs.team_norms(datafiles.region_table(None, "team_norms.csv")))
+
+
+def drill(hazard, start: datetime = WINTER) -> Scenario:
+    """A scenario of ``hazard`` starting at ``start``, with the world unchanged."""
+    return Scenario("test", start, hazard)
+
+
+def displaced(region: Region, hazard, start: datetime = WINTER) -> dict[str, int]:
+    """People displaced by county."""
+    rows, _ = hazards.affected(region, drill(hazard, start))
+    return {row["county"]: row["displaced"] for row in rows}
+
+
+# earthquake intensity
+
+def test_intensity_at_the_epicentre_follows_the_average_of_the_two_axes():
+    got = intensity(quake(6.0), [110.5], [LAT])[0]
+    assert got == pytest.approx((long_axis(6.0, 0) + short_axis(6.0, 0)) / 2, abs=1e-6)
+
+
+@pytest.mark.parametrize("strike", [None, 0.0, 45.0, 120.0])
+def test_intensity_falls_with_distance_from_the_epicentre(strike):
+    levels = intensity(quake(6.0, strike_deg=strike), *east(0, 5, 20, 50, 100, 200, 400))
+    assert np.all(np.diff(levels) < 0)
+    assert levels[-1] > 0
+
+
+@pytest.mark.parametrize("strike", [None, 60.0])
+def test_intensity_at_the_epicentre_rises_with_magnitude(strike):
+    levels = [intensity(quake(m, strike_deg=strike), [110.5], [LAT])[0] for m in (4.5, 5.5, 6.5, 7.5)]
+    assert np.all(np.diff(levels) > 0)
+    assert np.diff(levels) == pytest.approx([1.3626] * 3, abs=1e-6)
+
+
+def test_the_elliptical_model_is_stronger_along_the_strike_than_across_it():
+    eq = quake(6.5, strike_deg=0.0)  # the long axis runs north-south
+    along, across = intensity(eq, *north(30, 80)), intensity(eq, *east(30, 80))
+    assert np.all(along > across)
+    assert along == pytest.approx([long_axis(6.5, 30), long_axis(6.5, 80)], abs=1e-6)
+    assert across == pytest.approx([short_axis(6.5, 30), short_axis(6.5, 80)], abs=1e-6)
+
+
+def test_turning_the_strike_turns_the_long_axis():
+    eq = quake(6.5, strike_deg=90.0)  # east-west
+    assert intensity(eq, *east(50))[0] == pytest.approx(long_axis(6.5, 50), abs=1e-6)
+    assert intensity(eq, *north(50))[0] == pytest.approx(short_axis(6.5, 50), abs=1e-6)
+
+
+@pytest.mark.parametrize("strike", [None, 60.0])
+def test_a_focus_deeper_than_10_km_lowers_intensity_even_right_above_it(strike):
+    points = east(0, 10, 40, 100)
+    shallow = intensity(quake(6.0, 10, strike), *points)
+    deep = intensity(quake(6.0, 30, strike), *points)
+    deeper = intensity(quake(6.0, 60, strike), *points)
+    assert np.all(deep < shallow) and np.all(deeper < deep)
+    assert deep[0] == pytest.approx((long_axis(6.0, 20) + short_axis(6.0, 20)) / 2, abs=1e-6)
+
+
+def test_a_focus_shallower_than_10_km_changes_nothing():
+    points = east(0, 10, 40)
+    assert intensity(quake(6.0, 5), *points) == pytest.approx(intensity(quake(6.0, 10), *points))
+
+
+def test_the_long_axis_at_depth_uses_the_slant_distance():
+    eq = quake(6.0, depth_km=40, strike_deg=0.0)
+    assert intensity(eq, *north(40))[0] == pytest.approx(long_axis(6.0, 50), abs=1e-6)  # sqrt(40² + 30²)
+
+
+# people displaced
+
+def test_the_displaced_share_follows_the_vulnerability_table():
+    table = displaced_share(np.array([5.0, 5.5, 6.0, 6.5, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0]))
+    assert table == pytest.approx([0, 0, 0.005, 0.0175, 0.03, 0.10, 0.30, 0.55, 0.75, 0.90, 0.90])
+
+
+def test_the_displaced_share_never_falls_as_intensity_rises():
+    shares = displaced_share(np.linspace(0, 14, 1401))
+    assert np.all(np.diff(shares) >= 0)
+    assert shares.min() == 0 and shares.max() == 0.90
+
+
+def test_a_stronger_earthquake_displaces_more_people(squares):
+    totals = [sum(displaced(squares, quake(m)).values()) for m in (5.5, 6.0, 6.5, 7.0)]
+    assert 0 < totals[0] < totals[1] < totals[2] < totals[3]
+
+
+def test_the_county_nearest_the_epicentre_loses_most_and_gets_the_highest_priority(squares):
+    rows, incidents = hazards.affected(squares, drill(quake(7.0)))
+    assert [row["county"] for row in rows] == ["990101", "990102", "990103"]
+    assert rows[0]["displaced"] > rows[1]["displaced"] > rows[2]["displaced"]
+    assert rows[0]["intensity"] > rows[1]["intensity"] > rows[2]["intensity"]
+    assert [i.priority for i in incidents] == sorted(i.priority for i in incidents)
+    assert incidents[0].priority < incidents[-1].priority
+
+
+def test_a_county_outside_the_felt_area_is_not_affected(squares):
+    rows, incidents = hazards.affected(squares, drill(quake(6.5)))
+    assert "990101" in {row["county"] for row in rows}
+    assert "990104" not in {row["county"] for row in rows}
+    assert "990104" not in {i.county for i in incidents}
+
+
+def test_an_earthquake_too_weak_to_displace_anyone_affects_no_county(squares):
+    assert hazards.affected(squares, drill(quake(4.0))) == ([], [])
+
+
+def test_every_affected_county_becomes_one_incident_at_its_main_settlement(squares):
+    rows, incidents = hazards.affected(squares, drill(quake(6.5)))
+    assert [(i.id, i.county, i.name, i.people) for i in incidents] == [
+        (n, row["county"], row["name"], row["displaced"]) for n, row in enumerate(rows, start=1)]
+    assert (incidents[0].lon, incidents[0].lat) == (110.5, LAT)
+
+
+# seasons and needs
+
+def test_an_earthquake_in_january_needs_cotton_tents_quilts_coats_and_coal(squares, norms):
+    _, incidents = hazards.affected(squares, drill(quake(6.5), WINTER))
+    first = dict(incidents[0].needs)
+    assert WINTER_ITEMS <= set(first) and "TENT12" not in first
+    assert first == needs.derive_needs(incidents[0].people, 2.35, norms[0], WINTER.date())
+
+
+def test_an_earthquake_in_july_needs_single_tents_and_no_coal(squares):
+    _, incidents = hazards.affected(squares, drill(quake(6.5), SUMMER))
+    first = dict(incidents[0].needs)
+    assert "TENT12" in first and not WINTER_ITEMS & set(first)
+    assert first["KIT"] == math.ceil(incidents[0].people / 2.35)
+
+
+def test_incidents_ask_for_teams_by_priority_and_people(squares, norms):
+    _, incidents = hazards.affected(squares, drill(quake(7.0)))
+    for inc in incidents:
+        assert dict(inc.teams) == needs.derive_teams(inc.people, inc.priority, norms[1])
+    assert dict(incidents[0].teams)["relief"] >= 1
+
+
+# blizzards
+
+def test_blizzard_needs_are_winter_items_whatever_the_date(squares):
+    storm = Blizzard(Area(("990103",)), snow_depth_cm=45, duration_days=7)
+    _, incidents = hazards.affected(squares, drill(storm, SUMMER))
+    (incident,) = incidents
+    assert WINTER_ITEMS <= {item for item, _ in incident.needs}
+    assert "TENT12" not in dict(incident.needs)
+
+
+def test_a_blizzard_cuts_off_more_herders_in_banners_than_in_counties_and_districts(squares):
+    got = displaced(squares, Blizzard(Area(("990101", "990102", "990103")), snow_depth_cm=40, duration_days=7))
+    assert got["990103"] > got["990102"] > got["990101"] > 0
+    assert got["990103"] / got["990101"] == pytest.approx(35 / 3, rel=1e-3)
+    assert got["990102"] / got["990101"] == pytest.approx(12 / 3, rel=1e-3)
+
+
+def test_a_blizzard_grows_with_snow_depth_up_to_40_cm_and_with_days_up_to_a_week(squares):
+    def banner(depth, days):
+        return displaced(squares, Blizzard(Area(("990103",)), depth, days))["990103"]
+
+    assert banner(20, 7) == pytest.approx(banner(40, 7) / 2, abs=1)
+    assert banner(60, 7) == banner(40, 7) == banner(40, 14)
+    assert banner(40, 7 / 4) == pytest.approx(banner(40, 7) / 2, abs=1)
+
+
+def test_deeper_snow_raises_the_priority_of_a_blizzard(squares):
+    def priority(depth):
+        _, (incident,) = hazards.affected(squares, drill(Blizzard(Area(("990103",)), depth, 5)))
+        return incident.priority
+
+    assert [priority(d) for d in (10, 20, 35, 55)] == [4, 3, 2, 1]
+
+
+# floods
+
+@pytest.mark.parametrize("severity, expected", [(1, 500), (2, 2_000), (3, 6_000), (4, 12_000)])
+def test_flood_displaced_follow_the_severity_table(squares, severity, expected):
+    assert displaced(squares, Flood(Area(("990102",)), severity)) == {"990102": expected}
+
+
+def test_flood_displaced_grow_with_the_share_of_a_county_under_water(squares):
+    def flooded(east_edge):
+        polygon = ((111.0, 40.0), (east_edge, 40.0), (east_edge, 41.0), (111.0, 41.0))
+        return displaced(squares, Flood(Area(polygon=polygon), 4))["990102"]
+
+    assert flooded(111.25) < flooded(111.5) < flooded(112.0)
+    assert (flooded(111.25), flooded(111.5), flooded(112.0)) == (3_000, 6_000, 12_000)
+
+
+def test_a_flood_polygon_over_two_counties_affects_both_in_proportion(squares):
+    polygon = ((110.5, 40.0), (111.5, 40.0), (111.5, 41.0), (110.5, 41.0))
+    assert displaced(squares, Flood(Area(polygon=polygon), 2)) == {"990101": 1_000, "990102": 1_000}
+
+
+def test_a_flood_in_summer_needs_single_tents(squares):
+    _, (incident,) = hazards.affected(squares, drill(Flood(Area(("990102",)), 3), SUMMER))
+    assert "TENT12" in dict(incident.needs) and "COAL" not in dict(incident.needs)
+    assert incident.priority == 2
+
+
+def test_an_area_that_touches_no_county_is_refused(squares):
+    far = ((90.0, 30.0), (91.0, 30.0), (91.0, 31.0))
+    with pytest.raises(ScenarioError, match=r"^hazard: the area touches no county of the region$"):
+        hazards.affected(squares, drill(Flood(Area(polygon=far), 2)))
+
+
+def test_an_unknown_county_code_is_refused_naming_the_field(squares):
+    with pytest.raises(ScenarioError, match=r"^hazard: unknown county code '150502'"):
+        hazards.affected(squares, drill(Flood(Area(("990101", "150502")), 2)))
+
+
+# tabletop incidents
+
+def test_tabletop_incidents_keep_their_given_needs_and_priorities(squares):
+    given = Incidents((TabletopIncident("shelter", 111.2, 40.7, 100, 1, (("WATER", 5), ("YURT", 3))),
+                       TabletopIncident("school", 112.7, 40.2, 0, 4, (("FOOD", 20),))))
+    rows, incidents = hazards.affected(squares, drill(given, SUMMER))
+    assert [(r["county"], r["displaced"]) for r in rows] == [("990102", 100), ("990103", 0)]
+    shelter, school = incidents
+    assert (shelter.name, shelter.priority, shelter.lon, shelter.lat) == ("shelter", 1, 111.2, 40.7)
+    assert dict(shelter.needs)["WATER"] == 5 and dict(shelter.needs)["YURT"] == 3
+    assert dict(shelter.needs)["TENT12"] == math.ceil(100 / 2.35)
+    assert (school.priority, school.needs, school.county) == (4, (("FOOD", 20),), "990103")
+
+
+def test_a_tabletop_incident_outside_the_region_is_refused_naming_it(squares):
+    given = Incidents((TabletopIncident("a", 110.5, 40.5, 10, 2), TabletopIncident("b", 115.0, 40.5, 10, 2)))
+    with pytest.raises(ScenarioError, match=r"hazard.incidents\[2\]: point 115.0, 40.5 is outside the region"):
+        hazards.affected(squares, drill(given))
+
+
+# the epicentre
+
+def test_an_epicentre_far_outside_the_region_is_refused(squares):
+    with pytest.raises(ScenarioError, match=r"^hazard.lon/lat: the epicentre 80.0, 30.0 is about .* km outside"):
+        hazards.affected(squares, drill(Earthquake(80.0, 30.0, 6.0)))
+
+
+def test_an_epicentre_just_outside_the_region_is_allowed(squares):
+    rows, _ = hazards.affected(squares, drill(Earthquake(110.5, 39.8, 6.5)))
+    assert rows and rows[0]["county"] == "990101"
+
+
+# the real region
+
+def test_the_shipped_chifeng_winter_scenario_gives_the_readme_figures(inner_mongolia):
+    rows, incidents = hazards.affected(inner_mongolia, scenario.load(SCENARIOS / "chifeng-m6-winter.toml"))
+    by_county = {row["county"]: (row["name"], row["intensity"], row["displaced"]) for row in rows}
+    assert by_county == {"150402": ("红山区", 6.8, 12_208), "150404": ("松山区", 6.1, 7_036),
+                         "150403": ("元宝山区", 6.1, 2_214), "150428": ("喀喇沁旗", 5.7, 598),
+                         "150426": ("翁牛特旗", 5.0, 103)}
+    assert sum(i.people for i in incidents) == 22_159
+    assert all(WINTER_ITEMS <= {item for item, _ in i.needs} for i in incidents)
+
+
+def test_an_earthquake_near_chifeng_leaves_hulunbuir_untouched(inner_mongolia):
+    rows, _ = hazards.affected(inner_mongolia, drill(Earthquake(118.9, 42.3, 6.0)))
+    counties = {row["county"] for row in rows}
+    assert "150402" in counties
+    assert not {c for c in counties if c.startswith("1507")}
