@@ -96,9 +96,9 @@ def write_all(target: str, doc: dict, out_dir: str) -> list[str]:
 @app.command(name="list")
 def list_(as_json: JsonOption = False, db_: DbOption = None) -> None:
     """List plans with status, fill and tonne-km."""
-    from routing import dispatch
+    from routing import plans
 
-    rows = dispatch.listing(url(db_))
+    rows = plans.listing(url(db_))
     if as_json:
         print_json(rows)
         return
@@ -113,9 +113,9 @@ def list_(as_json: JsonOption = False, db_: DbOption = None) -> None:
 @app.command()
 def show(plan_id: PlanId, as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Show a saved plan."""
-    from routing import dispatch
+    from routing import plans
 
-    doc = dispatch.show(url(db_), plan_id)
+    doc = plans.show(url(db_), plan_id)
     if as_json:
         print_json(doc)
         return
@@ -125,9 +125,9 @@ def show(plan_id: PlanId, as_json: JsonOption = False, db_: DbOption = None) -> 
 @app.command()
 def commit(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
     """Reserve every line and deploy the teams, all or nothing."""
-    from routing import dispatch
+    from routing import plans
 
-    doc = dispatch.commit(url(db_), plan_id, actor=actor(who), today=today())
+    doc = plans.commit(url(db_), plan_id, actor=actor(who), today=today())
     out.print(f"plan {plan_id} committed: {len(doc['shipments'])} lines reserved, "
               f"{len(doc['teams'])} team(s) deployed; ship with: relief dispatch ship {plan_id}")
 
@@ -135,9 +135,9 @@ def commit(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> No
 @app.command()
 def ship(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
     """Issue the reserved stock of a committed plan."""
-    from routing import dispatch
+    from routing import plans
 
-    doc = dispatch.ship(url(db_), plan_id, actor=actor(who), today=today())
+    doc = plans.ship(url(db_), plan_id, actor=actor(who), today=today())
     out.print(f"plan {plan_id} shipped: {doc['totals']['shipped_units']:,} units issued from "
               f"{len({s['depot'] for s in doc['shipments']})} depot(s)")
 
@@ -145,9 +145,9 @@ def ship(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None
 @app.command()
 def cancel(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
     """Cancel a draft or committed plan, releasing reserved stock and teams."""
-    from routing import dispatch
+    from routing import plans
 
-    dispatch.cancel(url(db_), plan_id, actor=actor(who), today=today())
+    plans.cancel(url(db_), plan_id, actor=actor(who), today=today())
     out.print(f"plan {plan_id} cancelled; reservations released and teams ready again")
 
 

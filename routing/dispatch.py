@@ -1,10 +1,8 @@
-"""Dispatch plans: make one from the live books, then commit, ship or cancel it.
+"""Dispatch plans: make one from the live books and save it as a draft.
 
 ``plan`` reads open incidents (less what committed plans already send), available lots
-and ready teams, runs the optimizer or the greedy baseline, and saves a draft.
-``commit`` reserves every line and deploys the teams in one transaction, or - if stock,
-teams or incidents changed so that a line can no longer be honoured - commits nothing
-and lists the stale lines. ``ship`` issues the reserved stock; ``cancel`` releases it.
+and ready teams, runs the optimizer or the greedy baseline, and saves a draft; what
+happens to a saved plan (commit, ship, cancel) is ``routing.plans``.
 """
 
 from __future__ import annotations
@@ -16,19 +14,16 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from depot import db
-from depot.errors import InvalidFile, InvalidInput
-from depot.ledger import DocumentRequest, post
+from depot.errors import InvalidInput
 from depot.models import (Balance, County, Depot, Incident, IncidentNeed, IncidentTeam, Item, Lot, Plan, PlanShipment,
                           PlanTeam, ReserveNorm, Team)
-from depot.posting import Operation
 from routing import summary
-from routing.errors import NothingToPlan, PlanState, StalePlan, UnknownIncident, UnknownPlan
+from routing.errors import NothingToPlan, UnknownIncident
 from routing.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
 from routing.travel import TravelParams, read_table
 
 METHODS = ("optimal", "greedy")
 LIVE = ("committed", "shipped")
-PAST = {"commit": "committed", "ship": "shipped", "cancel": "cancelled"}
 
 
 def build_problem(s: Session, params: PlanParams, *, incident_ids: list[int] | None = None,
@@ -158,130 +153,3 @@ def _save(s: Session, document: dict) -> dict:
               for t in document["teams"])
     s.flush()
     return document
-
-
-def show(url: str, plan_id: int) -> dict:
-    """The saved document of a plan with its current status; raises ``UnknownPlan``."""
-    with db.session(url) as s:
-        row = _plan(s, plan_id)
-        return {**json.loads(row.document), "status": row.status}
-
-
-def listing(url: str) -> list[dict]:
-    """Every plan: plan_id, created_at, status, method, fill, unmet_units, tonne_km."""
-    with db.session(url) as s:
-        out = []
-        for row in s.exec(select(Plan).order_by(Plan.id)):
-            doc = json.loads(row.document)
-            out.append({"plan_id": row.id, "created_at": doc["created_at"], "status": row.status, "method": row.method,
-                        "incidents": doc["totals"]["incidents"], "fill": doc["totals"]["fill"],
-                        "unmet_units": doc["totals"]["unmet_units"], "tonne_km": doc["totals"]["tonne_km"]})
-        return out
-
-
-def _plan(s: Session, plan_id: int, lock: bool = False) -> Plan:
-    query = select(Plan).where(Plan.id == plan_id)
-    row = s.exec(query.with_for_update() if lock else query).first()
-    if row is None:
-        raise UnknownPlan(f"no dispatch plan {plan_id}; see `relief dispatch list`")
-    return row
-
-
-def commit(url: str, plan_id: int, *, actor: str, today: date) -> dict:
-    """Reserve every line of a draft plan and deploy its teams, all or nothing.
-
-    Raises ``UnknownPlan``, ``PlanState`` (not a draft: committed twice, cancelled ...)
-    and ``StalePlan`` listing every line that stock, teams or incidents no longer allow.
-    """
-    def work(s: Session) -> dict:
-        row = _plan(s, plan_id, lock=True)
-        _require(row, "draft", "commit")
-        lines = list(s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id)))
-        problems = _stale_incidents(s, lines, plan_id)
-        teams = list(s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id)))
-        for t in teams:
-            team = s.exec(select(Team).where(Team.code == t.team).with_for_update()).one()
-            if team.status != "ready":
-                problems.append(f"team {t.team} is {team.status}, no longer ready")
-            team.status = "deployed"
-            s.add(team)
-        ops = [Operation("reserve", ln.depot, ln.item, ln.qty, lot=ln.lot, to=f"incident {ln.incident}", line=n)
-               for n, ln in enumerate(lines, start=1)]
-        try:
-            post(s, [DocumentRequest(f"PLAN-{plan_id}-COMMIT", "reserve", ops)], actor=actor, today=today,
-                 collect_errors=True)
-        except InvalidFile as exc:
-            problems += [_explain(p, lines) for p in exc.problems]
-        if problems:
-            raise StalePlan(f"plan {plan_id} is stale: {len(problems)} line(s) can no longer be honoured; "
-                            "nothing was committed - make a new plan", problems)
-        return _set_status(s, row, "committed")
-    return db.write(url, work)
-
-
-def _stale_incidents(s: Session, lines: list[PlanShipment], plan_id: int) -> list[str]:
-    ids = sorted({ln.incident for ln in lines} | {t.incident for t in s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id))})
-    closed = [i for i in ids if (s.get(Incident, i) or Incident(status="gone")).status != "open"]
-    return [f"incident {i} is closed" for i in closed]
-
-
-def _explain(problem: str, lines: list[PlanShipment]) -> str:
-    head, _, rest = problem.partition(": ")
-    try:
-        ln = lines[int(head.split()[1]) - 1]
-    except (IndexError, ValueError):
-        return problem
-    return f"{ln.qty} {ln.item} lot {ln.lot} from {ln.depot} to incident {ln.incident}: {rest}"
-
-
-def ship(url: str, plan_id: int, *, actor: str, today: date) -> dict:
-    """Issue the reserved stock of a committed plan; raises ``UnknownPlan`` or ``PlanState``."""
-    return _move(url, plan_id, "dispatch", "committed", "shipped", actor, today)
-
-
-def cancel(url: str, plan_id: int, *, actor: str, today: date) -> dict:
-    """Cancel a draft or committed plan: release its reservations and ready its teams.
-
-    Raises ``UnknownPlan``, or ``PlanState`` for a plan already shipped or cancelled.
-    """
-    with db.session(url) as s:
-        status = _plan(s, plan_id).status
-    if status not in ("draft", "committed"):
-        raise PlanState(f"cannot cancel plan {plan_id}: it is {status}; only a draft or committed plan can be cancelled")
-    if status == "committed":
-        return _move(url, plan_id, "release", "committed", "cancelled", actor, today)
-
-    def work(s: Session) -> dict:
-        row = _plan(s, plan_id, lock=True)
-        _require(row, "draft", "cancel")
-        return _set_status(s, row, "cancelled")
-    return db.write(url, work)
-
-
-def _move(url: str, plan_id: int, kind: str, before: str, after: str, actor: str, today: date) -> dict:
-    def work(s: Session) -> dict:
-        row = _plan(s, plan_id, lock=True)
-        _require(row, before, "ship" if kind == "dispatch" else "cancel")
-        lines = s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id))
-        ops = [Operation(kind, ln.depot, ln.item, ln.qty, lot=ln.lot, to=f"incident {ln.incident}") for ln in lines]
-        post(s, [DocumentRequest(f"PLAN-{plan_id}-{kind.upper()}", kind, ops)], actor=actor, today=today)
-        if kind == "release":
-            for t in s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id)):
-                team = s.exec(select(Team).where(Team.code == t.team)).one()
-                if team.status == "deployed":
-                    team.status = "ready"
-                    s.add(team)
-        return _set_status(s, row, after)
-    return db.write(url, work)
-
-
-def _require(row: Plan, status: str, verb: str) -> None:
-    if row.status != status:
-        raise PlanState(f"cannot {verb} plan {row.id}: it is {row.status}; only a {status} plan can be {PAST[verb]}")
-
-
-def _set_status(s: Session, row: Plan, status: str) -> dict:
-    row.status = status
-    s.add(row)
-    s.flush()
-    return {**json.loads(row.document), "status": status}

@@ -11,14 +11,14 @@ from sqlmodel import select
 from depot import db
 from depot.errors import InvalidFile, InvalidInput
 from depot.models import County, Depot, Incident, Item, Team
-from routing import dispatch
+from routing import plans
 
 FORMATS = ("csv", "xlsx", "geojson", "png")
 
 
 def context(url: str, plan_id: int) -> dict:
     """The plan document plus the depots, incidents, items, teams and counties it names."""
-    document = dispatch.show(url, plan_id)
+    document = plans.show(url, plan_id)
     with db.session(url) as s:
         return {"plan": document,
                 "depots": {d.code: d for d in s.exec(select(Depot))},

@@ -37,7 +37,7 @@ from shapely.geometry import Polygon
 
 from routing import needs
 from routing.problem import IncidentSpec
-from routing.scenario import Area, Blizzard, Earthquake, Flood, Incidents, Scenario, ScenarioError
+from routing.scenario import Area, Blizzard, Earthquake, Incidents, Scenario, ScenarioError
 
 LONG = (5.7123, 1.3626, -4.2903, 25.0)
 SHORT = (3.6588, 1.3626, -3.5406, 13.0)

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from depot import db, keeper
 from depot.models import Incident, Plan
-from routing import dispatch, incidents
+from routing import dispatch, incidents, plans
 
 PLAN_KEYS = {"plan_id", "status", "method", "params", "shipments", "teams", "unmet", "incidents", "totals", "solver"}
 SHIPMENT_KEYS = {"depot", "incident", "item", "lot", "qty", "km", "minutes"}
@@ -68,7 +68,7 @@ def drafted(asked, today) -> str:
 @pytest.fixture
 def committed(drafted, today) -> str:
     """``drafted`` with plan 1 committed: 4 tents and 10 water reserved, T01 deployed."""
-    dispatch.commit(db.database_url(drafted), 1, actor="tester", today=today)
+    plans.commit(db.database_url(drafted), 1, actor="tester", today=today)
     return drafted
 
 
@@ -120,7 +120,7 @@ def test_a_plan_is_shown_listed_and_compared_with_the_rule_of_thumb(cli, asked):
     assert (greedy["plan_id"], greedy["method"], greedy["solver"]["status"]) == (2, "greedy", "heuristic")
     shown = cli(*with_db(asked, "dispatch", "show", "1", "--json")).json()
     assert PLAN_KEYS <= set(shown) and shown["totals"]["shipped_units"] == 14
-    assert shown["shipments"] == dispatch.show(db.database_url(asked), 1)["shipments"]
+    assert shown["shipments"] == plans.show(db.database_url(asked), 1)["shipments"]
     table = cli(*with_db(asked, "dispatch", "show", "2"))
     assert table.code == 0 and "plan2(draft,greedy)" in flat(table.stdout) and "丙旗" in table.stdout
     listed = cli(*with_db(asked, "dispatch", "list", "--json")).json()

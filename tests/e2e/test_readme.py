@@ -10,7 +10,6 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALLER = {"--n 1000": "--n 12"}

@@ -17,7 +17,7 @@ from sqlmodel import select
 from depot import db, keeper, reports
 from depot.errors import InvalidFile, InvalidInput, UnknownItem
 from depot.models import Team
-from routing import dispatch, incidents
+from routing import dispatch, incidents, plans
 from routing.errors import (
     InvalidCoordinates,
     InvalidTravelTable,
@@ -219,8 +219,8 @@ def test_a_plan_is_saved_as_a_draft_with_the_documented_keys(drafted, today):
         {"id": 1, "county": "990201", "fill": 1.0, "first_arrival_minutes": 250}]
     assert (doc["totals"]["shipped_units"], doc["totals"]["unmet_units"]) == (4, 0)
     assert {"status", "objective", "bound", "seconds"} <= set(doc["solver"]) and doc["solver"]["status"] == "optimal"
-    assert dispatch.show(url, 1) == doc
-    assert [(r["plan_id"], r["status"], r["fill"]) for r in dispatch.listing(url)] == [(1, "draft", 1.0)]
+    assert plans.show(url, 1) == doc
+    assert [(r["plan_id"], r["status"], r["fill"]) for r in plans.listing(url)] == [(1, "draft", 1.0)]
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}, "a draft reserves nothing"
     assert team_status(url) == {"T01": "ready", "T02": "ready"}
 
@@ -235,8 +235,8 @@ def test_the_rule_of_thumb_plan_is_saved_the_same_way(tents_asked_far_east, toda
 
 def test_committing_reserves_every_line_and_deploys_the_teams(drafted, today):
     url, doc = drafted
-    committed = dispatch.commit(url, doc["plan_id"], actor="planner", today=today)
-    assert committed["status"] == "committed" == dispatch.show(url, doc["plan_id"])["status"]
+    committed = plans.commit(url, doc["plan_id"], actor="planner", today=today)
+    assert committed["status"] == "committed" == plans.show(url, doc["plan_id"])["status"]
     assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}
     assert team_status(url) == {"T01": "deployed", "T02": "ready"}
     assert verified(url)
@@ -244,13 +244,13 @@ def test_committing_reserves_every_line_and_deploys_the_teams(drafted, today):
 
 def test_a_plan_cannot_be_committed_twice_or_after_it_is_cancelled(drafted, today):
     url, doc = drafted
-    dispatch.commit(url, 1, actor="planner", today=today)
+    plans.commit(url, 1, actor="planner", today=today)
     with pytest.raises(PlanState, match="cannot commit plan 1: it is committed; only a draft plan can be committed"):
-        dispatch.commit(url, 1, actor="planner", today=today)
+        plans.commit(url, 1, actor="planner", today=today)
     assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}
-    dispatch.cancel(url, 1, actor="planner", today=today)
+    plans.cancel(url, 1, actor="planner", today=today)
     with pytest.raises(PlanState, match="cannot commit plan 1: it is cancelled"):
-        dispatch.commit(url, 1, actor="planner", today=today)
+        plans.commit(url, 1, actor="planner", today=today)
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}
 
 
@@ -261,23 +261,23 @@ def test_a_plan_made_stale_by_an_issue_is_refused_whole_listing_its_lines(drafte
     stale = plan(url, today)
     keeper.issue(url, "R99", "TENT", 8, actor="keeper", today=today)
     with pytest.raises(StalePlan) as caught:
-        dispatch.commit(url, stale["plan_id"], actor="planner", today=today)
+        plans.commit(url, stale["plan_id"], actor="planner", today=today)
     assert "nothing was committed - make a new plan" in str(caught.value)
     assert caught.value.problems == ["4 TENT lot - from R99 to incident 1: cannot take 4 of TENT at R99 lot -: "
                                      "only 2 available"]
     assert books(url, today) == {("R99", "TENT", "-"): (2, 0), ("C990201", "WATER", "W1"): (5, 0)}, \
         "the water line that could be honoured is not reserved either"
     assert team_status(url) == {"T01": "ready", "T02": "ready"}
-    assert dispatch.show(url, stale["plan_id"])["status"] == "draft"
+    assert plans.show(url, stale["plan_id"])["status"] == "draft"
     assert verified(url)
 
 
 def test_a_plan_whose_team_was_deployed_meanwhile_is_stale(drafted, today):
     url, first = drafted
     second = plan(url, today)
-    dispatch.commit(url, first["plan_id"], actor="planner", today=today)
+    plans.commit(url, first["plan_id"], actor="planner", today=today)
     with pytest.raises(StalePlan) as caught:
-        dispatch.commit(url, second["plan_id"], actor="planner", today=today)
+        plans.commit(url, second["plan_id"], actor="planner", today=today)
     assert caught.value.problems == ["team T01 is deployed, no longer ready"]
     assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}, "six tents were available for the second plan"
 
@@ -286,29 +286,29 @@ def test_a_plan_for_a_closed_incident_is_stale(drafted, today):
     url, doc = drafted
     incidents.close(url, 1)
     with pytest.raises(StalePlan) as caught:
-        dispatch.commit(url, doc["plan_id"], actor="planner", today=today)
+        plans.commit(url, doc["plan_id"], actor="planner", today=today)
     assert caught.value.problems == ["incident 1 is closed"]
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}
 
 
 def test_shipping_issues_the_reserved_stock(drafted, today):
     url, doc = drafted
-    dispatch.commit(url, 1, actor="planner", today=today)
-    shipped = dispatch.ship(url, 1, actor="planner", today=today)
+    plans.commit(url, 1, actor="planner", today=today)
+    shipped = plans.ship(url, 1, actor="planner", today=today)
     assert shipped["status"] == "shipped"
     assert books(url, today) == {("R99", "TENT", "-"): (6, 0)}
     assert team_status(url)["T01"] == "deployed"
     assert verified(url)
     with pytest.raises(PlanState, match="cannot ship plan 1: it is shipped"):
-        dispatch.ship(url, 1, actor="planner", today=today)
+        plans.ship(url, 1, actor="planner", today=today)
     with pytest.raises(PlanState, match="cannot cancel plan 1: it is shipped"):
-        dispatch.cancel(url, 1, actor="planner", today=today)
+        plans.cancel(url, 1, actor="planner", today=today)
 
 
 def test_cancelling_a_committed_plan_releases_its_stock_and_teams(drafted, today):
     url, _ = drafted
-    dispatch.commit(url, 1, actor="planner", today=today)
-    cancelled = dispatch.cancel(url, 1, actor="planner", today=today)
+    plans.commit(url, 1, actor="planner", today=today)
+    cancelled = plans.cancel(url, 1, actor="planner", today=today)
     assert cancelled["status"] == "cancelled"
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}
     assert team_status(url) == {"T01": "ready", "T02": "ready"}
@@ -320,11 +320,11 @@ def test_cancelling_a_committed_plan_releases_its_stock_and_teams(drafted, today
 def test_a_draft_can_be_cancelled_but_not_shipped(drafted, today):
     url, _ = drafted
     with pytest.raises(PlanState, match="cannot ship plan 1: it is draft; only a committed plan can be shipped"):
-        dispatch.ship(url, 1, actor="planner", today=today)
-    assert dispatch.cancel(url, 1, actor="planner", today=today)["status"] == "cancelled"
+        plans.ship(url, 1, actor="planner", today=today)
+    assert plans.cancel(url, 1, actor="planner", today=today)["status"] == "cancelled"
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}
     with pytest.raises(PlanState, match="cannot cancel plan 1: it is cancelled"):
-        dispatch.cancel(url, 1, actor="planner", today=today)
+        plans.cancel(url, 1, actor="planner", today=today)
 
 
 def test_a_new_plan_keeps_what_committed_plans_send_and_their_teams(tiny_db, today):
@@ -332,7 +332,7 @@ def test_a_new_plan_keeps_what_committed_plans_send_and_their_teams(tiny_db, tod
     incidents.add(tiny_db, "丙旗 snow", 112.5, 40.5, need=["TENT=12"], team=["relief=1"], today=today)
     first = plan(tiny_db, today)
     assert sent(first) == {(1, "TENT"): 10} and first["unmet"] == [{"incident": 1, "item": "TENT", "qty": 2}]
-    dispatch.commit(tiny_db, first["plan_id"], actor="planner", today=today)
+    plans.commit(tiny_db, first["plan_id"], actor="planner", today=today)
     keeper.receive(tiny_db, "C990102", "TENT", 5, actor="keeper", today=today)
     incidents.add(tiny_db, "乙县 flood", 111.5, 40.5, need=["TENT=2"], team=["relief=1"], today=today)
     second = plan(tiny_db, today)
@@ -340,7 +340,7 @@ def test_a_new_plan_keeps_what_committed_plans_send_and_their_teams(tiny_db, tod
     assert {line["depot"] for line in second["shipments"]} == {"C990102"}, "R99's tents are all reserved"
     assert second["teams"] == [], "T01 is deployed by the first plan"
     assert second["teams_unmet"] == [{"incident": 2, "kind": "relief", "count": 1}]
-    dispatch.commit(tiny_db, second["plan_id"], actor="planner", today=today)
+    plans.commit(tiny_db, second["plan_id"], actor="planner", today=today)
     assert books(tiny_db, today) == {("R99", "TENT", "-"): (10, 10), ("C990102", "TENT", "-"): (5, 4)}
     with pytest.raises(NothingToPlan, match="no open incident has an unmet need or team request"):
         plan(tiny_db, today, incident_ids=[1])
@@ -366,11 +366,11 @@ def test_keeping_reserves_spares_the_region_floor_except_for_priority_1(ten_tent
 
 def test_unknown_plan_and_incident_ids_are_refused(drafted, today):
     url, _ = drafted
-    for action in (dispatch.commit, dispatch.ship, dispatch.cancel):
+    for action in (plans.commit, plans.ship, plans.cancel):
         with pytest.raises(UnknownPlan, match="no dispatch plan 99; see `relief dispatch list`"):
             action(url, 99, actor="planner", today=today)
     with pytest.raises(UnknownPlan):
-        dispatch.show(url, 99)
+        plans.show(url, 99)
     with pytest.raises(UnknownIncident, match="no open incident 7, 8"):
         plan(url, today, incident_ids=[1, 7, 8])
 
@@ -392,4 +392,4 @@ def test_a_bad_travel_table_is_refused_listing_its_rows(tents_asked_far_east, to
     assert caught.value.problems == ["line 3: unknown depot or team code 'R77'",
                                      "line 4: unknown county adcode '150102'",
                                      "line 5: minutes must be a whole number of 0 or more, got '-5'"]
-    assert dispatch.listing(tents_asked_far_east) == []
+    assert plans.listing(tents_asked_far_east) == []

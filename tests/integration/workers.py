@@ -11,7 +11,7 @@ from datetime import date
 
 from depot import db, keeper
 from depot.errors import ReliefError
-from routing import dispatch
+from routing import plans
 
 
 def run(url: str, barrier, results, action: str, args: tuple, today: date) -> None:
@@ -37,7 +37,7 @@ def commit_plan(url: str, barrier, results, plan_id: int, today: date) -> None:
     try:
         db.has_schema(url)
         barrier.wait(timeout=60)
-        results.put(("ok", dispatch.commit(url, plan_id, actor=f"planner-{plan_id}", today=today)["status"]))
+        results.put(("ok", plans.commit(url, plan_id, actor=f"planner-{plan_id}", today=today)["status"]))
     except ReliefError as exc:
         results.put((type(exc).__name__, [str(exc), *getattr(exc, "problems", [])]))
     except Exception as exc:  # an unexpected crash is a test failure, reported by the parent
