@@ -102,7 +102,7 @@ TEAM_KINDS = {"relief": 0.5, "medical": 0.35, "psych": 0.15}
 PRIORITY_SHARES = (0.1, 0.2, 0.3, 0.4)
 LEVEL_STOCK = {"region": 20.0, "league": 5.0, "county": 1.0}
 LEVEL_OUTBOUND_T = {"region": 400.0, "league": 120.0, "county": 30.0}
-QUALITY = ("weighted_unmet", "weighted_unmet_units", "worst_fill", "fill", "weighted_fill", "tonne_km",
+QUALITY = ("shortfall_penalty", "weighted_unmet", "weighted_unmet_units", "worst_fill", "fill", "weighted_fill", "tonne_km",
            "unmet_units", "shipped_units", "shipment_lines", "teams_sent", "team_requests_uncovered")
 
 
@@ -399,6 +399,7 @@ ROWS = (
     ("arcs", "arcs", "{:,}"),
     ("tracemalloc peak MB", "tracemalloc_peak_mb", "{:.1f}"),
     ("max RSS MB (process)", "max_rss_mb", "{:.0f}"),
+    ("shortfall penalty (objective 1)", "shortfall_penalty", "{:,.0f}"),
     ("weighted unmet", "weighted_unmet", "{:,}"),
     ("weighted unmet units", "weighted_unmet_units", "{:,}"),
     ("worst fill", "worst_fill", "{:.4f}"),

@@ -7,6 +7,8 @@ weights each need by its incident's priority weight (8, 4, 2, 1), and the worst 
 the lowest incident fill. The priority-weighted unmet is the sum over needs of
 weight x (unmet share): 8.0 means, say, one whole item-need of a priority-1 incident
 or eight of priority-4 incidents left unmet. ``weighted_unmet_units`` weights units.
+``shortfall_penalty`` is what the optimizer minimises first, without its scale: the sum
+over needs of weight x need x (unmet share)^2.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def totals(p: DispatchProblem, r: PlanResult) -> dict:
     sent: dict[tuple[int, str], int] = {}
     for line in r.shipments:
         sent[(line["incident"], line["item"])] = sent.get((line["incident"], line["item"]), 0) + line["qty"]
-    shares, weighted, weights, weighted_unmet = [], 0.0, 0.0, 0.0
+    shares, weighted, weights, weighted_unmet, penalty = [], 0.0, 0.0, 0.0, 0.0
     need_units = unmet_units = weighted_units = 0
     for inc in p.incidents:
         w = PRIORITY_WEIGHT[inc.priority]
@@ -57,6 +59,7 @@ def totals(p: DispatchProblem, r: PlanResult) -> dict:
             unmet_units += qty - got
             weighted_unmet += w * (1.0 - share)
             weighted_units += w * (qty - got)
+            penalty += w * qty * (1.0 - share) ** 2
     fills = [row["fill"] for row in incidents(p, r)]
     tonne_km = sum(line["qty"] * p.weight_kg[line["item"]] * line["km"] for line in r.shipments) / 1000.0
     tonnes = sum(line["qty"] * p.weight_kg[line["item"]] for line in r.shipments) / 1000.0
@@ -65,6 +68,7 @@ def totals(p: DispatchProblem, r: PlanResult) -> dict:
             "weighted_fill": round(weighted / weights, 4) if weights else 1.0,
             "worst_fill": round(min(fills), 4) if fills else 1.0,
             "weighted_unmet": round(weighted_unmet, 3), "weighted_unmet_units": weighted_units,
+            "shortfall_penalty": round(penalty, 1),
             "tonnes": round(tonnes, 2), "tonne_km": round(tonne_km, 1),
             "shipment_lines": len(r.shipments), "teams_sent": len(r.teams),
             "team_requests_uncovered": sum(t["count"] for t in r.teams_unmet)}
