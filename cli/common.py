@@ -25,9 +25,11 @@ DocOption = Annotated[str | None, typer.Option(
     "--doc", help="Document number (waybill, receipt note); repeating it records nothing twice.")]
 
 def _width(stream) -> int | None:
-    """Terminal width on a terminal; wide lines when piped, so codes are never cut."""
-    if os.environ.get("COLUMNS"):
-        return int(os.environ["COLUMNS"])
+    """``$COLUMNS`` when it is a whole number above 0 (any other value is ignored), else the
+    terminal width on a terminal; wide lines when piped, so codes are never cut."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdecimal() and int(columns) > 0:
+        return int(columns)
     return None if stream.isatty() else 200
 
 

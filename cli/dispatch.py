@@ -61,6 +61,8 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
     from routing import dispatch
 
     target = url(db_)
+    if out_dir:
+        prepare(out_dir)
     doc = dispatch.plan(target, method=method, incident_ids=incident, today=today(), circuity=circuity, speed=speed,
                         max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, outbound=outbound,
                         travel_table=travel)
@@ -75,17 +77,25 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
     out.print(f"review, then: relief dispatch commit {doc['plan_id']}")
 
 
+def prepare(out_dir: str) -> Path:
+    """Create the ``--out`` folder before anything is saved; raises ``InvalidFile`` when it cannot be."""
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidFile(f"--out {out_dir} is a file; give a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidFile(f"--out {out_dir}: cannot create the folder ({exc.strerror})") from None
+    return folder
+
+
 def write_all(target: str, doc: dict, out_dir: str) -> list[str]:
     """Write plan.json, pick lists (CSV, XLSX), GeoJSON and the PNG map into ``out_dir``."""
     import json
 
     from routing.export import export
 
-    folder = Path(out_dir)
-    if folder.exists() and not folder.is_dir():
-        raise InvalidFile(f"--out {out_dir} is a file; give a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    base = folder / f"plan-{doc['plan_id']}"
+    base = prepare(out_dir) / f"plan-{doc['plan_id']}"
     Path(f"{base}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     written = [f"{base}.json"]
     for fmt, suffix in (("csv", "-picklist.csv"), ("xlsx", "-picklists.xlsx"), ("geojson", ".geojson"), ("png", ".png")):

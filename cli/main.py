@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from cli import catalog, dispatch, drill, incident, stock
 from cli.common import DbOption, err, out, today, url
-from depot.errors import InvalidFile, ReliefError
+from depot.errors import ReliefError
 
 app = typer.Typer(
     help="relief: disaster-preparedness inventory and dispatch for Red Cross relief depots.",
@@ -48,13 +48,20 @@ def run() -> None:
     try:
         app()
     except ReliefError as exc:
-        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
-        if isinstance(exc, InvalidFile):
-            for problem in exc.problems[:200]:
-                err.print(f"  {problem}", markup=False, soft_wrap=True)
-            if len(exc.problems) > 200:
-                err.print(f"  ... and {len(exc.problems) - 200} more", markup=False)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), getattr(exc, "problems", []), exc.exit_code)
+    except OSError as exc:  # a path that is a folder, a folder that is a file, no permission ...
+        _fail(f"cannot use {exc.filename or 'the file'}: {exc.strerror or exc}", [], 2)
+    except OverflowError as exc:
+        _fail(f"a number is too large ({exc}); use a smaller value", [], 2)
+
+
+def _fail(message: str, problems: list[str], code: int) -> None:
+    err.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
+    for problem in problems[:200]:
+        err.print(f"  {problem}", markup=False, soft_wrap=True)
+    if len(problems) > 200:
+        err.print(f"  ... and {len(problems) - 200} more", markup=False)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

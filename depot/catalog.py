@@ -77,13 +77,15 @@ def teams(s: Session, *, status: str | None = None) -> list[dict]:
 def set_team_status(url: str, code: str, status: str) -> dict:
     """Mark a team ready, deployed or resting (e.g. back from an incident); returns it.
 
-    Raises ``InvalidInput`` for an unknown team code or status.
+    The team's row is locked while it changes, so a plan being committed at the same
+    time is waited for, not overwritten. Raises ``InvalidInput`` for an unknown team
+    code or status.
     """
     if status not in TEAM_STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(TEAM_STATUSES)}; got {status!r}")
 
     def work(s: Session) -> dict:
-        team = s.get(Team, code.strip().upper())
+        team = s.exec(select(Team).where(Team.code == code.strip().upper()).with_for_update()).first()
         if team is None:
             raise InvalidInput(f"unknown team {code!r}; see `relief team list` for the codes")
         team.status = status

@@ -67,7 +67,10 @@ def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
     """Read every file of a region folder; raises ``UnknownRegion`` or ``InvalidFile``."""
     folder = region_folder(region)
     meta_path = folder / "region.toml"
-    meta = tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    try:
+        meta = tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidFile(f"{meta_path} is not valid TOML: {exc}") from None
     meta.setdefault("name", folder.name)
     stock_path = folder / "stock.csv"
     return RegionFiles(

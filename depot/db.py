@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from depot import models  # noqa: F401  (registers the tables)
-from depot.errors import DatabaseNotReady
+from depot.errors import DatabaseNotReady, InvalidInput
 
 DEFAULT_DB = "relief.db"
 _engines: dict[str, Engine] = {}
@@ -35,10 +35,16 @@ def database_url(value: str | None = None) -> str:
     """
     value = value or os.environ.get("RELIEF_DB") or DEFAULT_DB
     if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser().resolve()}"
-    if value.startswith("postgresql://") or value.startswith("postgres://"):
-        return "postgresql+psycopg://" + value.split("://", 1)[1]
-    return value
+        path = Path(value).expanduser().resolve()
+        if path.is_dir():
+            raise InvalidInput(f"--db {value} is a folder; give a database file such as {path / DEFAULT_DB}")
+        return f"sqlite:///{path}"
+    scheme, rest = value.split("://", 1)
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return "postgresql+psycopg://" + rest
+    if scheme == "sqlite":
+        return value
+    raise InvalidInput(f"--db must be a SQLite file path or a postgresql:// URL, got {value!r}")
 
 
 def describe(url: str) -> str:
@@ -94,7 +100,11 @@ def _sqlite_begin(connection) -> None:
 
 def create_schema(url: str) -> None:
     """Create every relief table that does not exist yet in the database at ``url``."""
-    SQLModel.metadata.create_all(get_engine(url))
+    try:
+        SQLModel.metadata.create_all(get_engine(url))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseNotReady(f"cannot create the database {describe(url)}: {reason}") from None
 
 
 def drop_schema(url: str) -> None:
@@ -106,7 +116,11 @@ def has_schema(url: str) -> bool:
     """True when the database at ``url`` exists and holds the relief tables."""
     if is_sqlite(url) and not Path(describe(url)).exists():
         return False
-    return inspect(get_engine(url)).has_table("meta")
+    try:
+        return inspect(get_engine(url)).has_table("meta")
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseNotReady(f"cannot open the database {describe(url)}: {reason}") from None
 
 
 @contextmanager

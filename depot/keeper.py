@@ -98,7 +98,7 @@ def export_file(url: str, path: str, *, ledger: bool = False, today: date) -> in
     XLSX file; returns the number of rows. Raises ``InvalidFile`` for a bad path."""
     with db.session(url) as s:
         if ledger:
-            rows = list(reversed(reports.history(s, limit=10**12)))
+            rows = list(reversed(reports.history(s, limit=10**9)))
             return sheets.write_rows(path, rows, sheet="ledger")
         return sheets.write_rows(path, reports.stock(s, today=today), sheet="stock")
 

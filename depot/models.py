@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 MOVEMENT_KINDS = (
@@ -100,8 +101,8 @@ class Balance(SQLModel, table=True):
     depot: str = Field(primary_key=True, foreign_key="depot.code")
     item: str = Field(primary_key=True, foreign_key="item.code")
     lot: str = Field(primary_key=True)
-    on_hand: int = 0
-    reserved: int = 0
+    on_hand: int = Field(default=0, sa_type=BigInteger)
+    reserved: int = Field(default=0, sa_type=BigInteger)
 
 
 class Document(SQLModel, table=True):
@@ -124,8 +125,8 @@ class Movement(SQLModel, table=True):
     depot: str = Field(index=True)
     item: str = Field(index=True)
     lot: str
-    qty: int
-    reserved_delta: int = 0
+    qty: int = Field(sa_type=BigInteger)
+    reserved_delta: int = Field(default=0, sa_type=BigInteger)
     doc: str = Field(index=True)
     actor: str = ""
     reason: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,9 +13,10 @@ from depot import datafiles, db
 from depot.errors import DatabaseNotEmpty, InvalidFile
 from depot.ledger import DocumentRequest, post
 from depot.models import County, Depot, Item, Meta, Movement, ReserveNorm, Team
-from depot.posting import Operation
+from depot.posting import Book, ItemFacts, Operation, plan
 
 LEVELS = ("region", "league", "county")
+REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv")
 TEAM_STATUSES = ("ready", "deployed", "resting")
 
 
@@ -40,6 +42,7 @@ def init(url: str, region: str = "inner-mongolia", *, sample_stock: bool = True,
     """
     files = datafiles.read_region(region, with_stock=sample_stock)
     tables = _tables(files)
+    openings = _opening(files, tables, today)
     if db.has_schema(url):
         with db.session(url) as s:
             used = s.exec(select(func.count()).select_from(County)).one() + s.exec(
@@ -50,7 +53,6 @@ def init(url: str, region: str = "inner-mongolia", *, sample_stock: bool = True,
                 "(every record in it will be lost)")
         db.drop_schema(url)
     db.create_schema(url)
-    openings = _opening(files.stock, today)
 
     def load(s: Session) -> int:
         for model, rows in tables:
@@ -64,7 +66,7 @@ def init(url: str, region: str = "inner-mongolia", *, sample_stock: bool = True,
 
     try:
         lines = db.write(url, load)
-    except Exception:
+    except Exception:  # everything was checked above; this is a database failure
         db.drop_schema(url)
         raise
     counts = {model.__name__: len(rows) for model, rows in tables}
@@ -75,6 +77,9 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     problems: list[str] = []
     meta = [{"key": k, "value": str(v)} for k, v in files.meta.items() if not isinstance(v, dict)]
     meta.append({"key": "schema_version", "value": "1"})
+    for name in REGION_TABLES:
+        meta.append({"key": f"table:{name}", "value": json.dumps(datafiles.region_table(files.folder, name),
+                                                                 ensure_ascii=False)})
     builtin = files.folder.resolve().parent == datafiles.DATA_DIR
     meta.append({"key": "folder", "value": files.folder.name if builtin else str(files.folder.resolve())})
     counties = [_convert(problems, "counties.geojson", n, r, adcode=str, name=str, league=str,
@@ -97,6 +102,10 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     for n, t in enumerate(teams, 2):
         if t["status"] not in TEAM_STATUSES:
             problems.append(f"teams.csv line {n}: status {t['status']!r} is not one of {', '.join(TEAM_STATUSES)}")
+    for name, rows, key in (("counties.geojson", counties, "adcode"), ("depots.csv", depots, "code"),
+                            ("items.csv", items, "code"), ("teams.csv", teams, "code")):
+        seen = [r[key] for r in rows]
+        problems += [f"{name}: {key} {code!r} appears more than once" for code in sorted(set(seen)) if seen.count(code) > 1]
     if problems:
         raise InvalidFile(f"region folder {files.folder} has {len(problems)} problem(s)", problems)
     return [(Meta, meta), (County, counties), (Depot, depots), (Item, items), (ReserveNorm, norms), (Team, teams)]
@@ -117,15 +126,30 @@ def _convert(problems: list[str], file: str, line: int, row: dict, /, **types) -
     return out
 
 
-def _opening(rows: list[dict], today: date) -> list[Operation]:
-    ops = []
-    for n, row in enumerate(rows, 2):
-        expires = None
-        if str(row.get("expires_in_days") or "").strip():
-            expires = today + timedelta(days=int(row["expires_in_days"]))
-        elif str(row.get("expires") or "").strip():
-            expires = date.fromisoformat(row["expires"].strip())
-        lot = (row.get("lot") or "").strip() or None
-        ops.append(Operation("opening", row["depot"].strip(), row["item"].strip(), int(row["qty"]),
-                             lot=lot, expires=expires, line=n))
+def _opening(files: datafiles.RegionFiles, tables: list[tuple[type, list[dict]]], today: date) -> list[Operation]:
+    """The opening stock as operations, fully checked (codes, quantities, dates, lots) in
+    memory before the database is touched; raises ``InvalidFile`` listing every bad row."""
+    by_model = dict(tables)
+    depots = {d["code"] for d in by_model[Depot]}
+    items = {i["code"]: ItemFacts(i["code"], i["shelf_life_days"]) for i in by_model[Item]}
+    problems, ops = [], []
+    for n, row in enumerate(files.stock, 2):
+        try:
+            qty = int(str(row.get("qty")).strip())
+            days = str(row.get("expires_in_days") or "").strip()
+            on = str(row.get("expires") or "").strip()
+            expires = today + timedelta(days=int(days)) if days else date.fromisoformat(on) if on else None
+        except (TypeError, ValueError, OverflowError) as exc:
+            problems.append(f"stock.csv line {n}: {exc}")
+            continue
+        depot, item = str(row.get("depot") or "").strip(), str(row.get("item") or "").strip()
+        if depot not in depots or item not in items or qty <= 0:
+            problems.append(f"stock.csv line {n}: depot {depot!r} and item {item!r} must be in depots.csv and "
+                            f"the item catalogue, qty {qty} greater than 0")
+            continue
+        ops.append(Operation("opening", depot, item, qty, lot=(row.get("lot") or "").strip() or None,
+                             expires=expires, line=n))
+    plan(ops, Book(), items, today, problems)
+    if problems:
+        raise InvalidFile(f"region folder {files.folder}: {len(problems)} bad opening stock row(s)", problems)
     return ops

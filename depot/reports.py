@@ -103,8 +103,8 @@ def expiring(s: Session, *, days: int, depot: str | None = None, today: date) ->
     Keys: depot, item, item_name, lot, expires, days_left, on_hand, reserved. Raises
     ``InvalidQuantity`` when ``days`` is negative.
     """
-    if days < 0:
-        raise InvalidQuantity(f"--days must be 0 or more, got {days}")
+    if not 0 <= days <= 36500:
+        raise InvalidQuantity(f"--days must be from 0 to 36500, got {days}")
     depot = check_depot(s, depot)
     horizon = today + timedelta(days=days)
     query = (select(Balance, Lot.expires, Item.name)
@@ -123,8 +123,8 @@ def history(s: Session, *, depot: str | None = None, item: str | None = None, do
     """Ledger movements, newest first. Keys: id, at, kind, depot, item, lot, qty,
     reserved_delta, doc, actor, reason, counterparty, note. Raises ``InvalidQuantity``
     when ``limit`` is not positive."""
-    if limit <= 0:
-        raise InvalidQuantity(f"--limit must be greater than 0, got {limit}")
+    if not 0 < limit <= 10**9:
+        raise InvalidQuantity(f"--limit must be from 1 to 1,000,000,000, got {limit}")
     depot, item = check_depot(s, depot), check_item(s, item)
     query = select(Movement).order_by(Movement.id.desc()).limit(limit)
     if depot:

@@ -23,6 +23,7 @@ from depot.errors import (
 
 REASONS = ("damaged", "lost", "found", "expired", "other")
 NO_LOT = "-"
+MAX_UNITS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,15 @@ def counted_quantity(value: object) -> int:
 def _whole(value: object, what: str) -> int:
     if isinstance(value, bool):
         raise InvalidQuantity(f"{what} must be a whole number, got {value!r}")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = str(value).strip()
+        value = int(value)
     try:
-        return int(text)
+        number = value if isinstance(value, int) else int(str(value).strip())
     except ValueError:
         raise InvalidQuantity(f"{what} must be a whole number, got {value!r}") from None
+    if abs(number) > MAX_UNITS:
+        raise InvalidQuantity(f"{what} must be at most {MAX_UNITS:,} units, got {value!r}")
+    return number
 
 
 def parse_date(value: object, what: str = "date") -> date:

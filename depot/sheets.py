@@ -3,7 +3,8 @@
 An import file has a header row with the columns ``kind, depot, item, qty`` and any of
 ``doc, lot, expires, to, reason, source, note``. Rows sharing a ``doc`` number form one
 document; rows without one form a single document for the whole file, numbered from
-its content, so importing the same file twice records it once.
+its name and content, so importing the same file twice records it once, while a second
+file with the same rows (next week's identical delivery) is a new document.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ REQUIRED = ("kind", "depot", "item", "qty")
 OPTIONAL = ("doc", "lot", "expires", "to", "reason", "source", "note")
 KINDS = ("receive", "issue", "transfer", "adjust", "count")
 FORMATS = (".csv", ".xlsx")
+APPLIES = {"to": ("transfer", "issue"), "expires": ("receive",), "reason": ("adjust",), "source": ("receive",)}
 
 
 def read_documents(path: str | Path) -> list[DocumentRequest]:
@@ -55,15 +57,15 @@ def read_documents(path: str | Path) -> list[DocumentRequest]:
         raise InvalidFile(f"{path.name}: {len(problems)} bad row(s); nothing was recorded", problems)
     if not groups:
         raise InvalidFile(f"{path.name} holds no rows to import")
-    return [_document(number, ops) for number, ops in groups.items()]
+    return [_document(number, ops, path.name) for number, ops in groups.items()]
 
 
-def _document(number: str | None, ops: list[Operation]) -> DocumentRequest:
+def _document(number: str | None, ops: list[Operation], file: str) -> DocumentRequest:
     kinds = {op.kind for op in ops}
     kind = kinds.pop() if len(kinds) == 1 else "import"
     if number is None:
         probe = DocumentRequest("", kind, ops)
-        number = f"IMP-{probe.fingerprint()[:16]}"
+        number = f"IMP-{file}-{probe.fingerprint()[:12]}"
     return DocumentRequest(number, kind, ops)
 
 
@@ -71,6 +73,11 @@ def _operation(r: dict, line: int) -> Operation:
     kind = r.get("kind", "").lower()
     if kind not in KINDS:
         raise InvalidFile(f"kind {r.get('kind')!r} is not one of {', '.join(KINDS)}")
+    for column, kinds in APPLIES.items():
+        if r.get(column) and kind not in kinds:
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise InvalidFile(f"column {column!r} does not apply to {article} {kind} (only to {' or '.join(kinds)}); "
+                              "leave it empty or change the kind")
     for key in ("depot", "item"):
         if not r.get(key):
             raise InvalidFile(f"{key} is empty")
@@ -140,9 +147,11 @@ def write_rows(path: str | Path, rows: list[dict], *, sheet: str = "stock") -> i
         raise InvalidFile(f"{path.name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
     if not path.parent.is_dir():
         raise InvalidFile(f"folder {path.parent} does not exist")
+    if path.is_dir():
+        raise InvalidFile(f"{path} is a folder; give a file name ending in {' or '.join(FORMATS)}")
     keys = list(rows[0]) if rows else []
     if suffix == ".csv":
-        with path.open("w", newline="", encoding="utf-8") as handle:
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.DictWriter(handle, fieldnames=keys)
             writer.writeheader()
             writer.writerows(rows)

@@ -1,8 +1,9 @@
 """Batch drills: many sampled scenarios, solved in parallel, summarised as distributions.
 
-Scenarios are sampled in the parent process (``routing.sampling``), so the same seed
-gives the same scenarios and - since each plan is deterministic - the same results,
-whatever the number of workers. Workers receive the region and the base problem once.
+Scenarios are sampled in the parent process (``routing.sampling``), dated from today
+on, so the same seed on the same day gives the same scenarios and - since each plan is
+deterministic - the same results, whatever the number of workers. Workers receive the
+region and the base problem once.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from datetime import date
 
 import numpy as np
 
-from depot import datafiles, db
+from depot import db
 from depot.errors import InvalidInput
 from routing import drills, sampling
-from routing.incidents import region_meta
+from routing.incidents import region_rows
 from routing.scenario import Scenario
 
 HAZARDS = ("earthquake", "blizzard", "flood")
@@ -47,7 +48,8 @@ def _one(scenario: Scenario) -> dict:
 
 def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None, today: date,
         progress: Callable[[int], None] | None = None) -> dict:
-    """Sample ``n`` scenarios of ``hazard`` with ``seed`` and run them on ``workers`` processes.
+    """Sample ``n`` scenarios of ``hazard`` with ``seed``, dated from ``today`` on, and run
+    them on ``workers`` processes.
 
     Returns the summary (see ``summarise``) plus every scenario's result under
     ``scenarios``. Raises ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0.
@@ -61,8 +63,8 @@ def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None,
         raise InvalidInput(f"--workers must be greater than 0, got {workers}")
     reg = drills.region(url)
     with db.session(url) as s:
-        zone_rows = datafiles.region_table(region_meta(s).get("folder"), "hazard_zones.csv")
-    scenarios = sampling.sample(hazard, n, seed, reg, zone_rows)
+        zone_rows = region_rows(s, "hazard_zones.csv")
+    scenarios = sampling.sample(hazard, n, seed, reg, zone_rows, today)
     base = drills.base_problem(url, Scenario("batch", scenarios[0].start, scenarios[0].hazard), today=today)
     start = time.perf_counter()
     results = []

@@ -41,8 +41,8 @@ def build_problem(s: Session, params: PlanParams, *, incident_ids: list[int] | N
         if missing:
             raise UnknownIncident(f"no open incident {', '.join(map(str, missing))}; see `relief incident list`")
         chosen = [known[i] for i in sorted(set(incident_ids))]
-    sent = _committed_supplies(s)
-    teamed = _committed_teams(s)
+    sent = committed_supplies(s)
+    teamed = committed_teams(s)
     needs_of: dict[int, dict[str, int]] = {}
     for n in s.exec(select(IncidentNeed)):
         needs_of.setdefault(n.incident, {})[n.item] = n.qty - sent.get((n.incident, n.item), 0)
@@ -69,14 +69,16 @@ def build_problem(s: Session, params: PlanParams, *, incident_ids: list[int] | N
     return DispatchProblem(incidents, depots, lots, teams, weights, floors, params)
 
 
-def _committed_supplies(s: Session) -> dict[tuple[int, str], int]:
+def committed_supplies(s: Session) -> dict[tuple[int, str], int]:
+    """Units per (incident, item) that committed or shipped plans send."""
     rows = s.exec(select(PlanShipment.incident, PlanShipment.item, func.sum(PlanShipment.qty))
                   .join(Plan, Plan.id == PlanShipment.plan).where(Plan.status.in_(LIVE))
                   .group_by(PlanShipment.incident, PlanShipment.item))
     return {(i, item): int(q) for i, item, q in rows}
 
 
-def _committed_teams(s: Session) -> dict[tuple[int, str], int]:
+def committed_teams(s: Session) -> dict[tuple[int, str], int]:
+    """Teams per (incident, kind) that committed or shipped plans send."""
     rows = s.exec(select(PlanTeam.incident, Team.kind, func.count()).join(Plan, Plan.id == PlanTeam.plan)
                   .join(Team, Team.code == PlanTeam.team).where(Plan.status.in_(LIVE))
                   .group_by(PlanTeam.incident, Team.kind))
@@ -90,11 +92,9 @@ def params_for(s: Session, *, circuity: float = 1.3, speed: float = 60.0, max_ho
 
     Raises ``InvalidInput`` for out-of-range values and ``InvalidTravelTable`` for a bad table.
     """
-    from depot import datafiles
-    from routing.incidents import region_meta
+    from routing.incidents import region_rows
 
-    folder = region_meta(s).get("folder")
-    by_county = {r["county"].strip(): float(r["circuity"]) for r in datafiles.region_table(folder, "circuity.csv")}
+    by_county = {r["county"].strip(): float(r["circuity"]) for r in region_rows(s, "circuity.csv")}
     table = {}
     if travel_table:
         sources = set(s.exec(select(Depot.code))) | set(s.exec(select(Team.code)))

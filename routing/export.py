@@ -55,6 +55,8 @@ def export(url: str, plan_id: int, fmt: str, out: str) -> str:
     path = Path(out)
     if not path.parent.is_dir():
         raise InvalidFile(f"folder {path.parent} does not exist")
+    if path.is_dir():
+        raise InvalidFile(f"--out {out} is a folder; give a file name")
     ctx = context(url, plan_id)
     if fmt == "csv":
         _csv(path, pick_rows(ctx))

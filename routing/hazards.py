@@ -33,11 +33,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+import shapely.ops
 from shapely.geometry import Polygon
 
 from routing import needs
 from routing.problem import IncidentSpec
 from routing.scenario import Area, Blizzard, Earthquake, Incidents, Scenario, ScenarioError
+from routing.travel import haversine_km
 
 LONG = (5.7123, 1.3626, -4.2903, 25.0)
 SHORT = (3.6588, 1.3626, -3.5406, 13.0)
@@ -223,9 +225,12 @@ def _tabletop(region: Region, hazard: Incidents, day) -> tuple[list[dict], list[
 
 
 def _check_epicentre(region: Region, eq: Earthquake) -> None:
+    """Raise ``ScenarioError`` when the epicentre lies more than ``MAX_OUTSIDE_KM`` from the
+    region: the great-circle distance to the nearest point of the nearest county."""
     point = shapely.Point(eq.lon, eq.lat)
-    gap_deg = float(shapely.distance(region.shapes, point).min())
-    gap_km = gap_deg * 111.0 * max(0.3, math.cos(math.radians(eq.lat)))
+    nearest = region.shapes[int(np.argmin(shapely.distance(region.shapes, point)))]
+    edge = shapely.ops.nearest_points(nearest, point)[0]
+    gap_km = float(haversine_km(edge.x, edge.y, eq.lon, eq.lat))
     if gap_km > MAX_OUTSIDE_KM:
         raise ScenarioError(f"hazard.lon/lat: the epicentre {eq.lon}, {eq.lat} is about {gap_km:,.0f} km outside the "
                             f"region; allowed: inside it or within {MAX_OUTSIDE_KM:.0f} km of its border")

@@ -35,13 +35,18 @@ def region_meta(s: Session) -> dict[str, str]:
     return {m.key: m.value for m in s.exec(select(Meta))}
 
 
+def region_rows(s: Session, name: str) -> list[dict]:
+    """Rows of a region table (``needs.csv``, ``circuity.csv`` ...) as stored by ``relief
+    init``, so that every user of a shared database plans with the same rules."""
+    meta = region_meta(s)
+    stored = meta.get(f"table:{name}")
+    return json.loads(stored) if stored is not None else datafiles.region_table(meta.get("folder"), name)
+
+
 def need_rules(s: Session) -> tuple[float, list[needs.NeedNorm], list[needs.TeamNorm]]:
     """Household size, need norms and team norms of the loaded region."""
-    meta = region_meta(s)
-    folder = meta.get("folder")
-    return (float(meta.get("household_size", 3.0)),
-            needs.need_norms(datafiles.region_table(folder, "needs.csv")),
-            needs.team_norms(datafiles.region_table(folder, "team_norms.csv")))
+    return (float(region_meta(s).get("household_size", 3.0)),
+            needs.need_norms(region_rows(s, "needs.csv")), needs.team_norms(region_rows(s, "team_norms.csv")))
 
 
 def add(url: str, name: str, lon: object, lat: object, *, people: object = 0, priority: object = 3,
@@ -69,31 +74,54 @@ def import_file(url: str, path: str, *, today: date) -> list[dict]:
 
 
 def _read(path: Path) -> list[dict]:
+    """The rows of an incident file, each with ``line`` naming where it came from.
+
+    Raises ``InvalidFile`` for a missing, unreadable or non-UTF-8 file, a CSV without the
+    name, lon and lat columns, or a GeoJSON that is not a FeatureCollection of Feature
+    objects. A Point without two coordinates keeps ``None`` for the missing ones, so that
+    ``_insert`` reports the feature with the other bad rows.
+    """
+    if path.is_dir():
+        raise InvalidFile(f"{path.name} is a folder; give the path of a .csv or .geojson file")
     if not path.is_file():
         raise InvalidFile(f"file not found: {path}")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in ("name", "lon", "lat") if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InvalidFile(f"{path.name} lacks column(s) {', '.join(missing)}; columns: name, lon, lat, "
-                                  "people, priority, needs, teams")
-            return [{**r, "need": _split(r.get("needs")), "team": _split(r.get("teams")), "line": f"line {n}"}
-                    for n, r in enumerate(reader, start=2)]
-    if suffix in (".geojson", ".json"):
-        try:
-            features = json.loads(path.read_text(encoding="utf-8"))["features"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidFile(f"{path.name} is not a GeoJSON FeatureCollection ({exc})") from None
-        rows = []
-        for n, f in enumerate(features, start=1):
-            props, geom = f.get("properties") or {}, f.get("geometry") or {}
-            lon, lat = (geom.get("coordinates") or [None, None])[:2] if geom.get("type") == "Point" else (None, None)
-            rows.append({**props, "lon": lon, "lat": lat, "need": _pairs(props.get("needs")),
-                         "team": _pairs(props.get("teams")), "line": f"feature {n}"})
-        return rows
-    raise InvalidFile(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv or .geojson")
+    if suffix not in (".csv", ".geojson", ".json"):
+        raise InvalidFile(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv or .geojson")
+    try:
+        if suffix == ".csv":
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                missing = [c for c in ("name", "lon", "lat") if c not in (reader.fieldnames or [])]
+                if missing:
+                    raise InvalidFile(f"{path.name} lacks column(s) {', '.join(missing)}; columns: name, lon, lat, "
+                                      "people, priority, needs, teams")
+                return [{**r, "need": _split(r.get("needs")), "team": _split(r.get("teams")), "line": f"line {n}"}
+                        for n, r in enumerate(reader, start=2)]
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        kind = "CSV UTF-8" if suffix == ".csv" else "UTF-8"
+        raise InvalidFile(f"{path.name} is not UTF-8 text; save it as {kind}") from None
+    except (OSError, csv.Error) as exc:
+        raise InvalidFile(f"cannot read {path.name}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InvalidFile(f"{path.name} is not a GeoJSON FeatureCollection ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        raise InvalidFile(f"{path.name} is not a GeoJSON FeatureCollection: it needs a \"features\" list")
+    rows = []
+    for n, f in enumerate(data["features"], start=1):
+        if not (isinstance(f, dict) and isinstance(f.get("properties") or {}, dict)
+                and isinstance(f.get("geometry") or {}, dict)):
+            raise InvalidFile(f"{path.name}: feature {n} must be a GeoJSON Feature object with object properties "
+                              f"and geometry, got {f!r:.80}")
+        props, geom = f.get("properties") or {}, f.get("geometry") or {}
+        point = geom.get("coordinates") if geom.get("type") == "Point" else None
+        lon, lat = ([*point, None, None][:2] if isinstance(point, list) else (None, None))
+        rows.append({**props, "lon": lon, "lat": lat, "need": _pairs(props.get("needs")),
+                     "team": _pairs(props.get("teams")), "line": f"feature {n}"})
+    return rows
 
 
 def _split(text: str | None) -> list[str]:

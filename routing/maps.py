@@ -51,7 +51,7 @@ def plan_map(ctx: dict, path: Path) -> None:
              f"{totals['incidents']} incidents, need met {totals['fill']:.0%}, {totals['tonne_km']:,.0f} t·km")
     fig, ax = base_map(ctx["counties"], title)
     draw_flows(ax, ctx, plan)
-    fig.savefig(path, bbox_inches="tight")
+    fig.savefig(path, bbox_inches="tight", format="png")
     plt.close(fig)
 
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from depot.errors import InvalidInput, InvalidQuantity
+from depot.rules import MAX_UNITS
 
 WINTER_MONTHS = (11, 12, 1, 2, 3)
 PRIORITIES = (1, 2, 3, 4)
 TEAM_KINDS = ("relief", "medical", "psych")
+MAX_PEOPLE = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,8 @@ def check_people(value: object) -> int:
         number = int(str(value).strip())
     except ValueError:
         number = -1
-    if number < 0:
-        raise InvalidQuantity(f"people must be a whole number of 0 or more, got {value!r}")
+    if not 0 <= number <= MAX_PEOPLE:
+        raise InvalidQuantity(f"people must be a whole number from 0 to {MAX_PEOPLE:,}, got {value!r}")
     return number
 
 
@@ -119,7 +121,7 @@ def parse_pairs(values: list[str], what: str, allowed: tuple[str, ...] | None = 
             number = int(qty)
         except ValueError:
             number = 0
-        if number <= 0:
-            raise InvalidQuantity(f"--{what} {value!r}: the quantity must be a whole number greater than 0")
+        if not 0 < number <= MAX_UNITS:
+            raise InvalidQuantity(f"--{what} {value!r}: the quantity must be a whole number from 1 to {MAX_UNITS:,}")
         pairs[code] = pairs.get(code, 0) + number
     return pairs

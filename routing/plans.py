@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 from depot import db
 from depot.errors import InvalidFile
 from depot.ledger import DocumentRequest, post
-from depot.models import Incident, Plan, PlanShipment, PlanTeam, Team
+from depot.models import Incident, IncidentNeed, IncidentTeam, Lot, Plan, PlanShipment, PlanTeam, Team
 from depot.posting import Operation
+from routing.dispatch import LIVE, committed_supplies, committed_teams
 from routing.errors import PlanState, StalePlan, UnknownPlan
 
 PAST = {"commit": "committed", "ship": "shipped", "cancel": "cancelled"}
@@ -59,8 +60,8 @@ def commit(url: str, plan_id: int, *, actor: str, today: date) -> dict:
         row = _plan(s, plan_id, lock=True)
         _require(row, "draft", "commit")
         lines = list(s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id)))
-        problems = _stale_incidents(s, lines, plan_id)
         teams = list(s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id)))
+        problems = _stale_incidents(s, lines, teams) + _beyond_need(s, lines, teams)
         for t in teams:
             team = s.exec(select(Team).where(Team.code == t.team).with_for_update()).one()
             if team.status != "ready":
@@ -81,10 +82,33 @@ def commit(url: str, plan_id: int, *, actor: str, today: date) -> dict:
     return db.write(url, work)
 
 
-def _stale_incidents(s: Session, lines: list[PlanShipment], plan_id: int) -> list[str]:
-    ids = sorted({ln.incident for ln in lines} | {t.incident for t in s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id))})
-    closed = [i for i in ids if (s.get(Incident, i) or Incident(status="gone")).status != "open"]
-    return [f"incident {i} is closed" for i in closed]
+def _stale_incidents(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -> list[str]:
+    """Closed incidents among those the plan serves (locked until the transaction ends)."""
+    ids = sorted({ln.incident for ln in lines} | {t.incident for t in teams})
+    found = {i.id: i for i in s.exec(select(Incident).where(Incident.id.in_(ids)).with_for_update())} if ids else {}
+    return [f"incident {i} is closed" for i in ids if i not in found or found[i].status != "open"]
+
+
+def _beyond_need(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -> list[str]:
+    """What this plan would send beyond an incident's need, given plans committed since it was made."""
+    sent, teamed = committed_supplies(s), committed_teams(s)
+    need = {(n.incident, n.item): n.qty for n in s.exec(select(IncidentNeed))}
+    asked = {(t.incident, t.kind): t.count for t in s.exec(select(IncidentTeam))}
+    mine: dict[tuple[int, str], int] = {}
+    for ln in lines:
+        mine[(ln.incident, ln.item)] = mine.get((ln.incident, ln.item), 0) + ln.qty
+    kinds = dict(s.exec(select(Team.code, Team.kind)).all())
+    for t in teams:
+        key = (t.incident, kinds.get(t.team, "?"))
+        mine[key] = mine.get(key, 0) + 1
+    problems = []
+    for (incident, what), qty in sorted(mine.items()):
+        limit, before = (need, sent) if (incident, what) in need else (asked, teamed)
+        already = before.get((incident, what), 0)
+        if already + qty > limit.get((incident, what), 0):
+            problems.append(f"incident {incident} needs {limit.get((incident, what), 0):,} {what}; committed plans "
+                            f"already send {already:,} and this plan {qty:,}")
+    return problems
 
 
 def _explain(problem: str, lines: list[PlanShipment]) -> str:
@@ -124,17 +148,35 @@ def _move(url: str, plan_id: int, kind: str, before: str, after: str, actor: str
     def work(s: Session) -> dict:
         row = _plan(s, plan_id, lock=True)
         _require(row, before, "ship" if kind == "dispatch" else "cancel")
-        lines = s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id))
+        lines = list(s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id)))
+        if kind == "dispatch":
+            _shippable(s, plan_id, lines, today)
         ops = [Operation(kind, ln.depot, ln.item, ln.qty, lot=ln.lot, to=f"incident {ln.incident}") for ln in lines]
         post(s, [DocumentRequest(f"PLAN-{plan_id}-{kind.upper()}", kind, ops)], actor=actor, today=today)
         if kind == "release":
+            held = set(s.exec(select(PlanTeam.team).join(Plan, Plan.id == PlanTeam.plan)
+                              .where(Plan.status.in_(LIVE), Plan.id != plan_id)))
             for t in s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id)):
-                team = s.exec(select(Team).where(Team.code == t.team)).one()
-                if team.status == "deployed":
+                team = s.exec(select(Team).where(Team.code == t.team).with_for_update()).one()
+                if team.status == "deployed" and t.team not in held:
                     team.status = "ready"
                     s.add(team)
         return _set_status(s, row, after)
     return db.write(url, work)
+
+
+def _shippable(s: Session, plan_id: int, lines: list[PlanShipment], today: date) -> None:
+    """Refuse to ship a plan whose incidents have closed or whose reserved lots have expired."""
+    teams = list(s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id)))
+    problems = _stale_incidents(s, lines, teams)
+    expiry = {(lot.item, lot.code): lot.expires for lot in s.exec(select(Lot))}
+    for ln in lines:
+        expires = expiry.get((ln.item, ln.lot))
+        if expires is not None and expires < today:
+            problems.append(f"{ln.qty} {ln.item} lot {ln.lot} from {ln.depot} expired on {expires.isoformat()}")
+    if problems:
+        raise StalePlan(f"plan {plan_id} cannot be shipped: {len(problems)} problem(s); nothing was issued - "
+                        "cancel it and make a new plan", problems)
 
 
 def _require(row: Plan, status: str, verb: str) -> None:

@@ -4,13 +4,16 @@
   Inner Mongolia: the Hetao-Yinshan belt 45 %, Xilamulun and the south-east 30 %, the
   rest 25 %), the epicentre uniformly over the zone's area; the magnitude from a
   Gutenberg-Richter law truncated to 5.0 <= M <= 7.5 with b = 1.0 (so M >= 6 in about
-  one scenario in ten); depth uniform 5-25 km; strike uniform; any day of the year.
+  one scenario in ten); depth uniform 5-25 km; strike uniform; any day of the 365
+  starting today.
 * Blizzards: a pastoral zone by weight, 2 or more of its counties, snow 15-60 cm for
-  2-10 days, between 1 December and 15 March.
+  2-10 days, on a day of the next winter (1 December to 15 March) not before today.
 * Floods: a river zone by weight, 1-4 of its counties, severity 1-4 with weights
-  40/30/20/10 %, between 15 June and 15 September.
+  40/30/20/10 %, on a day of the next flood season (15 June to 15 September) not
+  before today.
 
-Without zones in the region folder, every county is one zone.
+Dates are drawn from today onwards so that a drill sees the stock, and the lot expiry
+dates, as they will be. Without zones in the region folder, every county is one zone.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from routing.hazards import Region
 from routing.scenario import Area, Blizzard, Earthquake, Flood, Scenario
 
 M_MIN, M_MAX, B_VALUE = 5.0, 7.5, 1.0
-YEAR = 2027
+WINTER = ((12, 1), (3, 15))
+FLOOD_SEASON = ((6, 15), (9, 15))
 
 
 def gutenberg_richter(u: float) -> float:
@@ -42,8 +46,9 @@ def zones(rows: list[dict], hazard: str, reg: Region) -> list[tuple[str, float, 
     return found or [("region", 1.0, reg.adcodes)]
 
 
-def sample(hazard: str, n: int, seed: int, reg: Region, zone_rows: list[dict]) -> list[Scenario]:
-    """``n`` scenarios of ``hazard`` drawn with ``seed`` (the same seed gives the same list)."""
+def sample(hazard: str, n: int, seed: int, reg: Region, zone_rows: list[dict], today: date) -> list[Scenario]:
+    """``n`` scenarios of ``hazard`` drawn with ``seed``, dated from ``today`` on (the same
+    seed and the same ``today`` give the same list)."""
     table = zones(zone_rows, hazard, reg)
     weights = np.array([z[1] for z in table])
     streams = np.random.SeedSequence(seed).spawn(n)
@@ -56,29 +61,42 @@ def sample(hazard: str, n: int, seed: int, reg: Region, zone_rows: list[dict]) -
             area = shapely.union_all(reg.shapes[[reg.adcodes.index(c) for c in counties]])
             shapely.prepare(area)
             areas[counties] = area
-        out.append(_one(hazard, k, zone, counties, rng, areas.get(counties)))
+        out.append(_one(hazard, k, zone, counties, rng, areas.get(counties), today))
     return out
 
 
-def _one(hazard: str, k: int, zone: str, counties: tuple[str, ...], rng: np.random.Generator, area) -> Scenario:
+def _one(hazard: str, k: int, zone: str, counties: tuple[str, ...], rng: np.random.Generator, area,
+         today: date) -> Scenario:
     if hazard == "earthquake":
         lon, lat = _point_in(area, rng)
         m = round(gutenberg_richter(float(rng.random())), 1)
-        day = date(YEAR, 1, 1) + timedelta(days=int(rng.integers(0, 365)))
+        day = today + timedelta(days=int(rng.integers(0, 365)))
         eq = Earthquake(round(lon, 3), round(lat, 3), m, round(float(rng.uniform(5, 25)), 1),
                         round(float(rng.uniform(0, 180)), 0))
         return Scenario(f"#{k} M{m} {zone}", datetime.combine(day, datetime.min.time()).replace(hour=int(rng.integers(0, 24))), eq)
     size = int(rng.integers(2, len(counties) + 1)) if hazard == "blizzard" else int(rng.integers(1, min(4, len(counties)) + 1))
     chosen = tuple(sorted(rng.choice(counties, size=min(size, len(counties)), replace=False).tolist()))
     if hazard == "blizzard":
-        day = date(YEAR, 12, 1) + timedelta(days=int(rng.integers(0, 105)))
+        day = _season_day(WINTER, today, rng)
         depth, days = round(float(rng.uniform(15, 60)), 0), round(float(rng.uniform(2, 10)), 1)
         return Scenario(f"#{k} blizzard {zone} {depth:.0f} cm", datetime.combine(day, datetime.min.time()).replace(hour=8),
                         Blizzard(Area(chosen), depth, days))
-    day = date(YEAR, 6, 15) + timedelta(days=int(rng.integers(0, 93)))
+    day = _season_day(FLOOD_SEASON, today, rng)
     severity = int(rng.choice([1, 2, 3, 4], p=[0.4, 0.3, 0.2, 0.1]))
     return Scenario(f"#{k} flood {zone} severity {severity}", datetime.combine(day, datetime.min.time()).replace(hour=8),
                     Flood(Area(chosen), severity))
+
+
+def _season_day(season: tuple[tuple[int, int], tuple[int, int]], today: date, rng: np.random.Generator) -> date:
+    """A day drawn uniformly from the first ``season`` window ((month, day) to (month, day),
+    both included) that has a day on or after ``today``, and not before ``today``."""
+    (m0, d0), (m1, d1) = season
+    for year in (today.year - 1, today.year, today.year + 1):
+        first, last = date(year, m0, d0), date(year + ((m1, d1) < (m0, d0)), m1, d1)
+        if last >= today:
+            break
+    first = max(first, today)
+    return first + timedelta(days=int(rng.integers(0, (last - first).days + 1)))
 
 
 def _point_in(area, rng: np.random.Generator) -> tuple[float, float]:

@@ -1,9 +1,9 @@
 """Drill scenarios: a TOML file read into frozen, validated objects. No database.
 
 A scenario names a hazard and its parameters, a start time (the date decides the
-season), and changes to the world: depots closed or damaged, teams unavailable, travel
-slowed in counties or inside a polygon, roads cut. Every field is checked here; a bad
-one raises ``ScenarioError`` naming the field and what is allowed.
+season; years 1900 to 2200), and changes to the world: depots closed or damaged, teams
+unavailable, travel slowed in counties or inside a polygon, roads cut. Every field is
+checked here; a bad one raises ``ScenarioError`` naming the field and what is allowed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from depot.errors import InvalidInput
 
 HAZARDS = ("earthquake", "blizzard", "flood", "incidents")
 SEVERITIES = {"minor": 1, "moderate": 2, "severe": 3, "extreme": 4}
+START_YEARS = (1900, 2200)
 
 
 class ScenarioError(InvalidInput):
@@ -163,16 +164,22 @@ def _number(data: dict, key: str, where: str, low: float, high: float, default: 
 
 
 def _start(value) -> datetime:
+    start = None
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, date):
-        return datetime.combine(value, time(8, 0))
-    if isinstance(value, str):
+        start = value.replace(tzinfo=None)
+    elif isinstance(value, date):
+        start = datetime.combine(value, time(8, 0))
+    elif isinstance(value, str):
         try:
-            return datetime.fromisoformat(value).replace(tzinfo=None)
+            start = datetime.fromisoformat(value).replace(tzinfo=None)
         except ValueError:
             pass
-    raise ScenarioError(f"start must be a date-time such as 2027-01-15T08:00:00+08:00, got {value!r}")
+    if start is None:
+        raise ScenarioError(f"start must be a date-time such as 2027-01-15T08:00:00+08:00, got {value!r}")
+    if not START_YEARS[0] <= start.year <= START_YEARS[1]:
+        raise ScenarioError(f"start must be a date-time in the years {START_YEARS[0]} to {START_YEARS[1]}, "
+                            f"got {value if isinstance(value, str) else value.isoformat()}")
+    return start
 
 
 def _hazard(h: dict) -> Earthquake | Blizzard | Flood | Incidents:
@@ -248,14 +255,17 @@ def _world(w: dict) -> World:
     _keys(w, "world", optional=("depots_closed", "depots_damaged", "teams_unavailable", "slow", "roads_cut"))
     closed = _codes(w, "depots_closed")
     damaged = []
-    for n, d in enumerate(w.get("depots_damaged", []), start=1):
+    for n, d in enumerate(_list(w, "depots_damaged", "[[world.depots_damaged]] tables with depot and loss"), start=1):
         where = f"world.depots_damaged[{n}]"
         if not isinstance(d, dict):
             raise ScenarioError(f"{where} must be a table with depot and loss")
         _keys(d, where, ("depot", "loss"))
-        damaged.append((_text(d, "depot", f"{where}.depot").upper(), _number(d, "loss", where, 0.0, 1.0)))
+        depot = _text(d, "depot", f"{where}.depot").upper()
+        if any(depot == code for code, _ in damaged):
+            raise ScenarioError(f"{where}.depot: depot {depot!r} is already listed as damaged; give each depot once")
+        damaged.append((depot, _number(d, "loss", where, 0.0, 1.0)))
     slow = []
-    for n, s in enumerate(w.get("slow", []), start=1):
+    for n, s in enumerate(_list(w, "slow", "[[world.slow]] tables with counties or polygon, and factor"), start=1):
         where = f"world.slow[{n}]"
         if not isinstance(s, dict):
             raise ScenarioError(f"{where} must be a table with counties or polygon, and factor")
@@ -266,6 +276,13 @@ def _world(w: dict) -> World:
         raise ScenarioError(f"world.roads_cut must be a list of [depot or team code, county code] pairs, got {cut!r}")
     return World(closed, tuple(damaged), _codes(w, "teams_unavailable"), tuple(slow),
                  tuple((str(a).upper(), str(b)) for a, b in cut))
+
+
+def _list(w: dict, key: str, what: str) -> list:
+    value = w.get(key, [])
+    if not isinstance(value, list):
+        raise ScenarioError(f"world.{key} must be a list of {what}, got {value!r}")
+    return value
 
 
 def _codes(w: dict, key: str) -> tuple[str, ...]:

@@ -93,20 +93,27 @@ def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
 def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[str, str], int]:
     """Read a travel-time table (columns code, county, minutes) into {(code, county): minutes}.
 
-    Raises ``InvalidTravelTable`` listing every row with an unknown depot or team code,
-    an unknown county adcode, or minutes that are not a whole number of 0 or more.
+    Spaces around the column names and values are ignored. Raises ``InvalidTravelTable``
+    for a missing, unreadable or non-UTF-8 file, and listing every row with an unknown
+    depot or team code, an unknown county adcode, or minutes that are not a whole number
+    from 0 to 100000.
     """
     file = Path(path)
     if not file.is_file():
         raise InvalidTravelTable(f"travel table not found: {path}")
-    with file.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        if header[:3] != ["code", "county", "minutes"] and not {"code", "county", "minutes"} <= set(header):
-            raise InvalidTravelTable(f"{file.name}: columns must be code, county, minutes; got {', '.join(header) or 'none'}")
-        rows = list(reader)
+    try:
+        with file.open(newline="", encoding="utf-8-sig") as handle:
+            lines = list(csv.reader(handle))
+    except UnicodeDecodeError:
+        raise InvalidTravelTable(f"{file.name} is not UTF-8 text; save it as CSV UTF-8") from None
+    except (OSError, csv.Error) as exc:
+        raise InvalidTravelTable(f"cannot read {file.name}: {getattr(exc, 'strerror', None) or exc}") from None
+    header = [h.strip() for h in lines[0]] if lines else []
+    if not {"code", "county", "minutes"} <= set(header):
+        raise InvalidTravelTable(f"{file.name}: columns must be code, county, minutes; got {', '.join(header) or 'none'}")
+    rows = [(n, dict(zip(header, line))) for n, line in enumerate(lines[1:], start=2) if line]
     table, problems = {}, []
-    for n, row in enumerate(rows, start=2):
+    for n, row in rows:
         code, county, minutes = (str(row.get(k) or "").strip() for k in ("code", "county", "minutes"))
         if code.upper() not in sources:
             problems.append(f"line {n}: unknown depot or team code {code!r}")
@@ -118,6 +125,8 @@ def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[s
             value = -1
         if value < 0:
             problems.append(f"line {n}: minutes must be a whole number of 0 or more, got {minutes!r}")
+        elif value > 100_000:
+            problems.append(f"line {n}: minutes must be a whole number from 0 to 100000, got {minutes!r}")
         table[(code.upper(), county)] = value
     if problems:
         raise InvalidTravelTable(f"{file.name}: {len(problems)} bad row(s)", problems)

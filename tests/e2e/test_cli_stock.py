@@ -103,8 +103,8 @@ BAD_INPUT = [
     (("stock", "adjust", "R99", "TENT", "-1", "--reason", "stolen"), "got 'stolen'"),
     (("stock", "transfer", "R99", "r99", "TENT", "1"), "got R99 twice"),
     (("stock", "show", "--depot", "R98"), "unknown depot 'R98'"),
-    (("stock", "expiring", "--days", "-1"), "--days must be 0 or more, got -1"),
-    (("stock", "history", "--limit", "0"), "--limit must be greater than 0, got 0"),
+    (("stock", "expiring", "--days", "-1"), "--days must be from 0 to 36500, got -1"),
+    (("stock", "history", "--limit", "0"), "--limit must be from 1 to 1,000,000,000, got 0"),
     (("depot", "list", "--level", "town"), "got 'town'"),
     (("depot", "show", "X1"), "unknown depot 'X1'"),
     (("stock", "import", "{tmp}/nowhere.csv"), "file not found: {tmp}/nowhere.csv"),
@@ -207,7 +207,7 @@ def test_import_records_a_file_once_and_export_writes_it_back(cli, stocked_file,
 
     exported = cli(*with_db(stocked_file, "stock", "export", str(tmp_path / "stock.csv")))
     assert exported.code == 0 and "wrote 5 stock row(s)" in exported.stdout
-    with (tmp_path / "stock.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "stock.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = [(r["depot"], r["item"], r["lot"], r["on_hand"]) for r in csv.DictReader(handle)]
     assert rows == [("C990201", "QUILT", "-", "50"), ("C990201", "TENT", "-", "4"), ("R99", "TENT", "-", "6"),
                     ("R99", "WATER", "W1", "6"), ("R99", "WATER", "W2", "4")]

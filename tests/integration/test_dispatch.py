@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import select
 
-from depot import db, keeper, reports
+from depot import catalog, db, keeper, reports
 from depot.errors import InvalidFile, InvalidInput, UnknownItem
 from depot.models import Team
 from routing import dispatch, incidents, plans
@@ -278,8 +278,18 @@ def test_a_plan_whose_team_was_deployed_meanwhile_is_stale(drafted, today):
     plans.commit(url, first["plan_id"], actor="planner", today=today)
     with pytest.raises(StalePlan) as caught:
         plans.commit(url, second["plan_id"], actor="planner", today=today)
-    assert caught.value.problems == ["team T01 is deployed, no longer ready"]
+    assert "team T01 is deployed, no longer ready" in caught.value.problems
     assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}, "six tents were available for the second plan"
+
+
+def test_two_drafts_for_one_incident_cannot_both_be_committed(drafted, today):
+    url, first = drafted
+    second = plan(url, today, method="greedy")
+    plans.commit(url, first["plan_id"], actor="planner", today=today)
+    with pytest.raises(StalePlan) as caught:
+        plans.commit(url, second["plan_id"], actor="planner", today=today)
+    assert "incident 1 needs 4 TENT; committed plans already send 4 and this plan 4" in caught.value.problems
+    assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}, "only the first plan's four tents are reserved"
 
 
 def test_a_plan_for_a_closed_incident_is_stale(drafted, today):
@@ -393,3 +403,26 @@ def test_a_bad_travel_table_is_refused_listing_its_rows(tents_asked_far_east, to
                                      "line 4: unknown county adcode '150102'",
                                      "line 5: minutes must be a whole number of 0 or more, got '-5'"]
     assert plans.listing(tents_asked_far_east) == []
+
+
+def test_a_committed_plan_for_an_incident_closed_since_cannot_be_shipped(drafted, today):
+    url, doc = drafted
+    plans.commit(url, doc["plan_id"], actor="planner", today=today)
+    incidents.close(url, 1)
+    with pytest.raises(StalePlan) as caught:
+        plans.ship(url, doc["plan_id"], actor="planner", today=today)
+    assert caught.value.problems == ["incident 1 is closed"]
+    assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}, "nothing was issued"
+
+
+def test_cancelling_a_plan_leaves_deployed_a_team_that_a_later_plan_holds(drafted, today):
+    url, doc = drafted
+    plans.commit(url, doc["plan_id"], actor="planner", today=today)
+    catalog.set_team_status(url, "T01", "ready")
+    incidents.add(url, "second", "112.5", "40.5", priority="4", need=["quilt=1"], team=["relief=1"], today=today)
+    later = plan(url, today, incident_ids=[2])
+    assert [t["team"] for t in later["teams"]] == ["T01"]
+    plans.commit(url, later["plan_id"], actor="planner", today=today)
+    plans.cancel(url, doc["plan_id"], actor="planner", today=today)
+    with db.session(url) as s:
+        assert s.exec(select(Team.status).where(Team.code == "T01")).one() == "deployed"

@@ -92,8 +92,10 @@ def test_other_priorities_are_refused_naming_the_value(value):
 
 def test_people_must_be_a_whole_number_of_zero_or_more():
     assert needs.check_people("250") == 250
-    with pytest.raises(InvalidQuantity, match="people must be a whole number of 0 or more, got '-3'"):
+    with pytest.raises(InvalidQuantity, match="people must be a whole number from 0 to 50,000,000, got '-3'"):
         needs.check_people("-3")
+    with pytest.raises(InvalidQuantity, match="got '99999999999999999999'"):
+        needs.check_people("99999999999999999999")
 
 
 def test_pairs_parse_into_codes_and_quantities_summing_repeats():
@@ -104,9 +106,9 @@ def test_pairs_parse_into_codes_and_quantities_summing_repeats():
 @pytest.mark.parametrize(("pair", "error", "message"), [
     ("TENT", InvalidInput, "--need must look like CODE=QTY (e.g. TENT12=40), got 'TENT'"),
     ("=4", InvalidInput, "--need must look like CODE=QTY (e.g. TENT12=40), got '=4'"),
-    ("TENT=0", InvalidQuantity, "--need 'TENT=0': the quantity must be a whole number greater than 0"),
-    ("TENT=-2", InvalidQuantity, "--need 'TENT=-2': the quantity must be a whole number greater than 0"),
-    ("TENT=many", InvalidQuantity, "--need 'TENT=many': the quantity must be a whole number greater than 0"),
+    ("TENT=0", InvalidQuantity, "--need 'TENT=0': the quantity must be a whole number from 1 to 1,000,000,000"),
+    ("TENT=-2", InvalidQuantity, "--need 'TENT=-2': the quantity must be a whole number from 1 to 1,000,000,000"),
+    ("TENT=many", InvalidQuantity, "--need 'TENT=many': the quantity must be a whole number from 1 to 1,000,000,000"),
 ])
 def test_malformed_need_pairs_are_refused_naming_the_pair(pair, error, message):
     with pytest.raises(error) as caught:

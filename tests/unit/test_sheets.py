@@ -81,12 +81,22 @@ def test_an_xlsx_file_reads_dates_and_whole_numbers(receipts_xlsx):
     ]
 
 
-def test_identical_content_gets_the_same_document_number(tmp_path, receipts_csv):
+def test_a_file_keeps_its_document_number_and_another_file_with_the_same_rows_gets_its_own(tmp_path, receipts_csv):
     twin = write_csv(tmp_path / "copy.csv", receipts_csv.read_text(encoding="utf-8"))
     changed = write_csv(tmp_path / "changed.csv", receipts_csv.read_text(encoding="utf-8").replace("40", "41"))
     number = sheets.read_documents(receipts_csv)[0].number
-    assert sheets.read_documents(twin)[0].number == number
+    assert sheets.read_documents(receipts_csv)[0].number == number
+    assert sheets.read_documents(twin)[0].number != number
     assert sheets.read_documents(changed)[0].number != number
+
+
+def test_a_column_that_does_not_apply_to_the_row_kind_is_refused(tmp_path):
+    path = write_csv(tmp_path / "mixed.csv", "kind,depot,item,qty,to,expires\nreceive,R99,TENT,5,L1501,\n"
+                                             "adjust,R99,TENT,5,,2030-01-01\n")
+    with pytest.raises(InvalidFile) as caught:
+        sheets.read_documents(path)
+    assert any("line 2" in p and "'to' does not apply to a receive" in p for p in caught.value.problems)
+    assert any("line 3" in p and "'expires' does not apply to an adjust" in p for p in caught.value.problems)
 
 
 def test_an_unknown_column_is_named(tmp_path):
@@ -150,7 +160,7 @@ def test_rows_written_to_csv_and_xlsx_read_back(tmp_path):
     rows = [{"depot": "R99", "item": "TENT", "name": "帐篷", "on_hand": 5},
             {"depot": "C990102", "item": "WATER", "name": "饮用水", "on_hand": 0}]
     assert sheets.write_rows(tmp_path / "out.csv", rows) == 2
-    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig", newline="") as handle:
         assert list(csv.DictReader(handle)) == [{k: str(v) for k, v in r.items()} for r in rows]
     assert sheets.write_rows(tmp_path / "out.xlsx", rows, sheet="stock") == 2
     book = load_workbook(tmp_path / "out.xlsx", read_only=True)
