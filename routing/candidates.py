@@ -31,6 +31,7 @@ class Network:
     pair_depot: np.ndarray
     pair_incident: np.ndarray
     seconds: float
+    lots: dict[str, dict[str, list]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,17 @@ def network(p: DispatchProblem) -> Network:
         region = np.array([d.level == "region" for d in p.depots])
         keep &= near | region[:, None]
     pair_depot, pair_incident = np.nonzero(keep)
-    return Network(dep, teams, pair_depot, pair_incident, time.perf_counter() - start)
+    lots: dict[str, dict[str, list]] = {}
+    for lot in p.lots:
+        lots.setdefault(lot.item, {}).setdefault(lot.depot, []).append(lot)
+    return Network(dep, teams, pair_depot, pair_incident, time.perf_counter() - start, lots)
 
 
 def item_arcs(p: DispatchProblem, net: Network, item: str) -> ItemArcs:
     """Supply nodes, sinks and arcs of ``item`` in problem ``p`` over network ``net``."""
     depot_index = {d.code: i for i, d in enumerate(p.depots)}
-    src_depot, src_lot, src_qty, src_exp, src_reserve, src_rank = _supplies(p, item, depot_index)
+    src_depot, src_lot, src_qty, src_exp, src_reserve, src_rank = _supplies(p, item, depot_index,
+                                                                            net.lots.get(item, {}))
     demand_of = np.zeros(len(p.incidents), np.int64)
     for n, inc in enumerate(p.incidents):
         demand_of[n] = dict(inc.needs).get(item, 0)
@@ -114,11 +119,7 @@ def _arrival_ordinals(p: DispatchProblem, minutes: np.ndarray) -> np.ndarray:
     return start.date().toordinal() + (of_day + minutes) // 1440
 
 
-def _supplies(p: DispatchProblem, item: str, depot_index: dict[str, int]):
-    by_depot: dict[str, list] = {}
-    for lot in p.lots:
-        if lot.item == item:
-            by_depot.setdefault(lot.depot, []).append(lot)
+def _supplies(p: DispatchProblem, item: str, depot_index: dict[str, int], by_depot: dict[str, list]):
     depots, lots, qty, exp, reserve, rank = [], [], [], [], [], []
     for code in sorted(by_depot):
         held = sorted(by_depot[code], key=lambda s: (s.expires or date.max, s.lot))
