@@ -34,8 +34,8 @@ def write_run(url: str, report: dict, path: str) -> list[str]:
     (out / "drill.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     rows = list(zip(reg.adcodes, reg.names, reg.shapes))
     earthquake = report["scenario"]["hazard"]["type"] == "earthquake"
-    shade = {a["county"]: a["intensity"] if earthquake else a["displaced"] / max(a["population"], 1)
-             for a in report["affected"]}
+    shade = ({f["county"]: f["intensity"] for f in report.get("felt", [])} if earthquake else
+             {a["county"]: a["displaced"] / max(a["population"], 1) for a in report["affected"]})
     fig, ax = base_map(rows, f"drill: {report['scenario']['name']}", shade,
                        "intensity (population-weighted)" if earthquake else "share of people displaced",
                        "YlOrRd")

@@ -12,6 +12,7 @@ import dataclasses
 import json
 from datetime import date
 
+import numpy as np
 from shapely.geometry import shape
 from sqlmodel import select
 
@@ -22,7 +23,7 @@ from routing.candidates import network
 from routing.dispatch import build_problem, params_for
 from routing.incidents import need_rules
 from routing.problem import DispatchProblem, IncidentSpec, PlanResult
-from routing.scenario import Incidents, Scenario, ScenarioError, World, load
+from routing.scenario import Earthquake, Incidents, Scenario, ScenarioError, World, load
 
 _regions: dict[str, hazards.Region] = {}
 
@@ -109,7 +110,7 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario, met
                              incidents)
     if not problem.incidents:
         nothing = PlanResult([], [], [], [], {})
-        return {"scenario": describe(scenario), "affected": [], "needs": [], "plan": None,
+        return {"scenario": describe(scenario), "affected": [], "felt": felt(reg, scenario), "needs": [], "plan": None,
                 "metrics": metrics.drill_metrics(problem, nothing), "restock": []}
     from routing.greedy import greedy
     from routing.optimize import optimal
@@ -120,10 +121,19 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario, met
         for item, qty in inc.needs:
             need[item] = need.get(item, 0) + qty
     plan = solve_document(problem, result, method)
-    return {"scenario": describe(scenario), "affected": rows,
+    return {"scenario": describe(scenario), "affected": rows, "felt": felt(reg, scenario),
             "needs": [{"item": k, "qty": v} for k, v in sorted(need.items())], "plan": plan,
             "metrics": metrics.drill_metrics(problem, result),
             "restock": metrics.restock(problem, result, network(problem))}
+
+
+def felt(reg: hazards.Region, scenario: Scenario) -> list[dict]:
+    """For an earthquake, every county where it is felt (intensity IV or more): {county, name, intensity}."""
+    if not isinstance(scenario.hazard, Earthquake):
+        return []
+    level = hazards.county_intensity(reg, scenario.hazard)
+    return [{"county": reg.adcodes[n], "name": reg.names[n], "intensity": round(float(level[n]), 1)}
+            for n in np.nonzero(level >= 4.0)[0]]
 
 
 def solve_document(problem: DispatchProblem, result, method: str) -> dict:

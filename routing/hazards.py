@@ -146,6 +146,12 @@ def _radius(c, m: float, level: np.ndarray) -> np.ndarray:
     return np.maximum(10 ** ((level - a - b * m) / slope) - r0, 1e-6)
 
 
+def county_intensity(region: Region, eq: Earthquake) -> np.ndarray:
+    """Population-weighted intensity of ``eq`` in each county of ``region``."""
+    at = intensity(eq, region.sample_lon, region.sample_lat)
+    return np.bincount(region.sample_county, weights=at * region.sample_weight, minlength=len(region.adcodes))
+
+
 def displaced_share(level: np.ndarray) -> np.ndarray:
     """Share of residents displaced at each intensity (the vulnerability table)."""
     xs, ys = zip(*VULNERABILITY)
