@@ -12,7 +12,7 @@ from depot import db, region
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = str(ROOT / "data" / "scenarios" / "chifeng-m6-winter.toml")
 PNG = b"\x89PNG\r\n\x1a\n"
-REPORT_KEYS = {"scenario", "affected", "needs", "plan", "metrics", "restock"}
+REPORT_KEYS = {"scenario", "affected", "felt", "needs", "plan", "metrics", "restock"}
 BATCH_KEYS = {"fill", "counties_short", "items_first_out", "first_delivery_minutes"}
 TIMING = ("seconds", "seconds_per_scenario")
 

@@ -217,8 +217,11 @@ def test_the_report_of_the_readme_example_has_the_documented_shape(inner_mongoli
     path = tmp_path / "readme.toml"
     path.write_text(text.split("```toml\n", 1)[1].split("```", 1)[0], encoding="utf-8")
     report = drills.run(inner_mongolia, str(path), today=today)
-    assert set(report) == {"scenario", "affected", "needs", "plan", "metrics", "restock"}
+    assert set(report) == {"scenario", "affected", "felt", "needs", "plan", "metrics", "restock"}
     assert report["scenario"]["name"] == "M6.0 near Chifeng"
+    felt = {f["county"]: f["intensity"] for f in report["felt"]}
+    assert all(a["county"] in felt for a in report["affected"] if a["intensity"] >= 4.0)
+    assert len(felt) >= len(report["affected"]) and min(felt.values()) >= 4.0
     assert report["affected"] and all(set(a) == {"county", "name", "intensity", "population", "displaced"}
                                       for a in report["affected"])
     assert all(set(n) == {"item", "qty"} and n["qty"] > 0 for n in report["needs"])
