@@ -54,6 +54,7 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
          keep_reserve: Annotated[bool, typer.Option("--keep-reserve", help="Keep minimum norms except for priority 1.")] = False,
          outbound: Annotated[bool, typer.Option("--outbound", help="Respect depot daily outbound tonnage.")] = False,
          travel: Annotated[str | None, typer.Option("--travel", help="CSV travel table: code, county, minutes.")] = None,
+         start: Annotated[str | None, typer.Option("--start", help="Departure time YYYY-MM-DDTHH:MM [default: now].")] = None,
          as_json: JsonOption = False,
          out_dir: Annotated[str | None, typer.Option("--out", help="Also write plan.json, pick lists, GeoJSON and map here.")] = None,
          db_: DbOption = None) -> None:
@@ -62,8 +63,9 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
 
     target = url(db_)
     if out_dir:
-        prepare(out_dir)
-    doc = dispatch.plan(target, method=method, incident_ids=incident, today=today(), circuity=circuity, speed=speed,
+        check_out(out_dir)
+    doc = dispatch.plan(target, method=method, incident_ids=incident, today=today(), start=departure(start),
+                        circuity=circuity, speed=speed,
                         max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, outbound=outbound,
                         travel_table=travel)
     if out_dir:
@@ -77,11 +79,36 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
     out.print(f"review, then: relief dispatch commit {doc['plan_id']}")
 
 
-def prepare(out_dir: str) -> Path:
-    """Create the ``--out`` folder before anything is saved; raises ``InvalidFile`` when it cannot be."""
+def departure(value: str | None):
+    """``--start`` as a datetime (None: now); raises ``InvalidDate`` naming a malformed value."""
+    from datetime import datetime
+
+    from depot.errors import InvalidDate
+
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError:
+        raise InvalidDate(f"--start must be a date-time as YYYY-MM-DDTHH:MM, got {value!r}") from None
+
+
+def check_out(out_dir: str) -> Path:
+    """Check, before anything is saved, that ``--out`` is or can become a folder; raises ``InvalidFile``."""
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise InvalidFile(f"--out {out_dir} is a file; give a folder")
+    parent = folder.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InvalidFile(f"--out {out_dir}: {parent} is a file, so the folder cannot be made")
+    return folder
+
+
+def prepare(out_dir: str) -> Path:
+    """Create the ``--out`` folder; raises ``InvalidFile`` when it cannot be."""
+    folder = check_out(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.common import DbOption, JsonOption, out, print_json, table, today, url
+from depot.rules import parse_date
 
 app = typer.Typer(help="Drills: simulate disasters against a copy of the stock (never writes).", no_args_is_help=True)
 
@@ -34,6 +35,10 @@ def run(scenario: Annotated[str, typer.Argument(help="Scenario TOML file (see da
         out.print(f"wrote {', '.join(written)}")
 
 
+def _hours(minutes: int | None) -> str:
+    return "-" if minutes is None else f"{minutes // 60}:{minutes % 60:02d}"
+
+
 def render(report: dict) -> None:
     """Print a drill report: affected counties, shares met, unmet, teams, depots, restocking."""
     s, m = report["scenario"], report["metrics"]
@@ -48,14 +53,18 @@ def render(report: dict) -> None:
     out.print(f"need met {m['fill']:.1%} (priority-weighted {m['weighted_fill']:.1%}, worst incident "
               f"{m['worst_fill']:.1%}); within 12 h {m['within_12h']:.1%}, within 24 h {m['within_24h']:.1%}; "
               f"{m['unmet_units']:,} of {m['need_units']:,} units unmet")
-    need = {n["item"]: n["qty"] for n in report["needs"]}
-    unmet = [{**u, "need": need[u["item"]], "share": f"{u['qty'] / need[u['item']]:.0%}"} for u in m["unmet_by_item"]]
-    table("unmet by item", [("item", "item"), ("need", "need"), ("qty", "unmet"), ("share", "share unmet")], unmet,
-          empty="every need met")
-    firsts = [{**f, "hours": "-" if f["minutes"] is None else f"{f['minutes'] // 60}:{f['minutes'] % 60:02d}"}
-              for f in m["first_delivery"]]
-    table("first delivery", [("incident", "incident"), ("county", "county"), ("hours", "h:mm")], firsts)
-    teams = [{**t, "hours": f"{t['minutes'] // 60}:{t['minutes'] % 60:02d}"} for t in m["teams"]]
+    unmet = {u["item"]: u["qty"] for u in m["unmet_by_item"]}
+    items = [{**n, "unmet": unmet.get(n["item"], 0), "share": f"{1 - unmet.get(n['item'], 0) / n['qty']:.0%}"}
+             for n in sorted(report["needs"], key=lambda n: -unmet.get(n["item"], 0))]
+    table("need by item", [("item", "item"), ("qty", "need"), ("unmet", "unmet"), ("share", "met")], items)
+    short: dict[int, list[str]] = {}
+    for u in m["unmet_by_incident"]:
+        short.setdefault(u["incident"], []).append(f"{u['item']} {u['qty']:,}")
+    rows = [{**r, "fill_pct": f"{r['fill']:.0%}", "first": _hours(r["first_arrival_minutes"]),
+             "short": ", ".join(short.get(r["id"], []))} for r in report["plan"]["incidents"]]
+    table("incidents", [("id", "id"), ("name", "name"), ("priority", "priority"), ("people", "people"),
+                        ("fill_pct", "need met"), ("first", "first delivery (h:mm)"), ("short", "unmet")], rows)
+    teams = [{**t, "hours": _hours(t["minutes"])} for t in m["teams"]]
     table("teams", [("team", "team"), ("kind", "kind"), ("incident", "incident"), ("hours", "arrives h:mm")], teams,
           empty="no team sent")
     for u in m["teams_uncovered"]:
@@ -71,6 +80,8 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
           n: Annotated[int, typer.Option("--n", help="Number of scenarios (> 0).")],
           seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same result.")] = 1,
           workers: Annotated[int | None, typer.Option("--workers", help="Processes [default: every core].")] = None,
+          start: Annotated[str | None, typer.Option("--from", help="Scenarios are dated in the year from this day "
+                                                    "(YYYY-MM-DD) [default: today].")] = None,
           out_dir: Annotated[str | None, typer.Option("--out", help="Write batch.json and charts here.")] = None,
           as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Run N sampled scenarios and report distributions."""
@@ -79,10 +90,12 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
     from routing import batch as batches
 
     target = url(db_)
+    batches.check(hazard, n, workers)
+    first_day = parse_date(start, "--from") if start else None
     with Progress(TextColumn(f"{hazard} drills"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=out if not as_json else None, transient=as_json, disable=as_json) as bar:
         task = bar.add_task("drills", total=max(n, 0))
-        result = batches.run(target, hazard, n, seed, workers=workers, today=today(),
+        result = batches.run(target, hazard, n, seed, workers=workers, today=today(), start=first_day,
                              progress=lambda k: bar.advance(task, k))
     written = []
     if out_dir:

@@ -31,7 +31,7 @@ def _report(posted: Posted, verb: str) -> None:
         out.print(f"  {line.kind:<12} {line.depot:<8} {line.item:<8} lot {line.lot:<14} {sign}")
 
 
-@app.command()
+@app.command(context_settings=SIGNED)
 def receive(depot: Depot, item: Item, qty: Qty,
             lot: LotOption = None,
             expires: Annotated[str | None, typer.Option(help="Expiry date YYYY-MM-DD (perishable items).")] = None,
@@ -44,7 +44,7 @@ def receive(depot: Depot, item: Item, qty: Qty,
     _report(posted, f"received {qty} {item.upper()} into {depot.upper()}")
 
 
-@app.command()
+@app.command(context_settings=SIGNED)
 def issue(depot: Depot, item: Item, qty: Qty,
           lot: Annotated[str | None, typer.Option("--lot", help="Take this lot (default: earliest expiry first).")] = None,
           doc: DocOption = None,
@@ -57,7 +57,7 @@ def issue(depot: Depot, item: Item, qty: Qty,
     _report(posted, f"issued {qty} {item.upper()} from {depot.upper()}")
 
 
-@app.command()
+@app.command(context_settings=SIGNED)
 def transfer(source: Annotated[str, typer.Argument(help="Depot code sending the goods.")],
              dest: Annotated[str, typer.Argument(help="Depot code receiving the goods.")],
              item: Item, qty: Qty, lot: LotOption = None, doc: DocOption = None,

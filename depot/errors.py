@@ -61,6 +61,14 @@ class InvalidFile(InvalidInput):
         self.problems = problems or []
 
 
+class RefusedRows(Refused):
+    """Rows of a file that are well-formed but that the books cannot honour; ``problems`` lists them."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
 class OutOfStock(Refused):
     """Not enough available stock for an issue, transfer or reservation."""
 

@@ -9,9 +9,10 @@ raises the domain errors of ``depot.errors``; on any error nothing is written.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from depot import db, reports, rules, sheets
-from depot.errors import InvalidInput
+from depot.errors import InvalidFile, InvalidInput, RefusedRows
 from depot.ledger import DocumentRequest, Posted, post
 from depot.posting import Operation
 
@@ -86,11 +87,30 @@ def import_file(url: str, path: str, *, actor: str, today: date) -> list[Posted]
     """Record every document of a CSV or XLSX file in one transaction.
 
     Documents already recorded with the same content are skipped (``already recorded``).
-    Raises ``InvalidFile`` listing every bad row by line number (unknown codes, bad
-    quantities or dates, too little stock ...); then nothing is written.
+    Raises ``InvalidFile`` listing every bad row by line number (malformed values,
+    unknown codes, too little stock ...), or ``RefusedRows`` when the only faults are
+    refusals such as too little stock; then nothing is written.
     """
-    docs = sheets.read_documents(path)
-    return db.write(url, lambda s: post(s, docs, actor=actor, today=today, collect_errors=True))
+    malformed: list[str] = []
+    docs = sheets.read_documents(path, malformed)
+    name = Path(path).name
+
+    def work(s) -> list[Posted]:
+        try:
+            posted = post(s, docs, actor=actor, today=today, collect_errors=True)
+        except (InvalidFile, RefusedRows) as exc:
+            rows = sorted(malformed + exc.problems, key=_line_number)
+            kind = RefusedRows if isinstance(exc, RefusedRows) and not malformed else InvalidFile
+            raise kind(f"{name}: {len(rows)} bad row(s); nothing was recorded", rows) from None
+        if malformed:
+            raise InvalidFile(f"{name}: {len(malformed)} bad row(s); nothing was recorded", malformed)
+        return posted
+    return db.write(url, work)
+
+
+def _line_number(problem: str) -> int:
+    head = problem.split(":", 1)[0].split()
+    return int(head[1]) if len(head) == 2 and head[1].isdigit() else 0
 
 
 def export_file(url: str, path: str, *, ledger: bool = False, today: date) -> int:

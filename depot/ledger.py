@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from depot.errors import DocumentConflict, InvalidFile, UnknownDepot, UnknownItem
+from depot.errors import DocumentConflict, InvalidFile, RefusedRows, UnknownDepot, UnknownItem
 from depot.models import Balance, Depot, Document, Item, Lot, Movement
 from depot.posting import Book, ItemFacts, Line, Operation, plan
 from depot.rules import LotStock
@@ -62,20 +62,23 @@ def post(s: Session, docs: list[DocumentRequest], *, actor: str, today: date,
     Raises ``UnknownDepot``/``UnknownItem`` for codes not in the database,
     ``DocumentConflict`` when a number is recorded with other content, and the stock
     errors of ``depot.rules``. With ``collect_errors`` every failing operation is
-    gathered and one ``InvalidFile`` listing them all is raised instead (imports).
+    gathered and one ``InvalidFile`` listing them all is raised instead (imports), or
+    ``RefusedRows`` when every failure is a refusal (not enough stock ...).
     """
     fresh, results = _split_known(s, docs, today)
     ops = [op for doc in fresh for op in doc.ops]
     errors: list[str] | None = [] if collect_errors else None
+    refused: list[str] = []
     failed: set[int] = set()
     items = _check_codes(s, ops, errors, failed)
     book = _load_book(s, ops)
     planned: list[tuple[DocumentRequest, list[Line]]] = []
     for doc in fresh:
         valid = [op for op in doc.ops if id(op) not in failed]
-        planned.append((doc, plan(valid, book, items, today, errors)))
+        planned.append((doc, plan(valid, book, items, today, errors, refused)))
     if errors:
-        raise InvalidFile(f"{len(errors)} bad row(s); nothing was recorded", errors)
+        kind = RefusedRows if len(refused) == len(errors) else InvalidFile
+        raise kind(f"{len(errors)} bad row(s); nothing was recorded", errors)
     _write(s, planned, book, actor)
     return results + [Posted(doc.number, doc.kind, "recorded", lines) for doc, lines in planned]
 

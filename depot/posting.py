@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from depot import rules
-from depot.errors import InvalidDate, ReliefError, ReservedStock
+from depot.errors import InvalidDate, Refused, ReliefError, ReservedStock
 from depot.rules import LotStock
 
 OPERATION_KINDS = ("receive", "issue", "transfer", "adjust", "count", "reserve", "release", "dispatch", "opening")
@@ -99,12 +99,13 @@ class ItemFacts:
 
 
 def plan(ops: list[Operation], book: Book, items: dict[str, ItemFacts], today: date,
-         errors: list[str] | None = None) -> list[Line]:
+         errors: list[str] | None = None, refused: list[str] | None = None) -> list[Line]:
     """Return the ledger lines for ``ops`` applied in order to ``book`` (which is updated).
 
     With ``errors`` given, an operation that fails is recorded there as
     ``"line N: message"`` and skipped, so a whole file can be checked at once; without
     it the first failure raises its domain error (``OutOfStock``, ``UnknownLot`` ...).
+    Failures that are refusals (not enough stock ...) are also added to ``refused``.
     """
     lines: list[Line] = []
     for op in ops:
@@ -113,7 +114,10 @@ def plan(ops: list[Operation], book: Book, items: dict[str, ItemFacts], today: d
         except ReliefError as exc:
             if errors is None:
                 raise
-            errors.append(f"line {op.line}: {exc}" if op.line is not None else str(exc))
+            message = f"line {op.line}: {exc}" if op.line is not None else str(exc)
+            errors.append(message)
+            if refused is not None and isinstance(exc, Refused):
+                refused.append(message)
             continue
         for line in produced:
             book.apply(line)

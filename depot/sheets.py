@@ -24,12 +24,12 @@ FORMATS = (".csv", ".xlsx")
 APPLIES = {"to": ("transfer", "issue"), "expires": ("receive",), "reason": ("adjust",), "source": ("receive",)}
 
 
-def read_documents(path: str | Path) -> list[DocumentRequest]:
+def read_documents(path: str | Path, problems: list[str] | None = None) -> list[DocumentRequest]:
     """Parse an import file into documents.
 
     Raises ``InvalidFile`` when the file is missing, has an unsupported extension or
-    wrong columns, or when any row is malformed; ``problems`` then lists every bad row
-    by its line number in the file.
+    wrong columns, or - unless a ``problems`` list is given to collect them and skip the
+    rows - when any row is malformed, listing every bad row by its line number.
     """
     path = Path(path)
     header, rows = _read_rows(path)
@@ -41,7 +41,8 @@ def read_documents(path: str | Path) -> list[DocumentRequest]:
             [f"missing column(s) {', '.join(missing)}"] if missing else [])
         raise InvalidFile(f"{path.name}: {'; '.join(parts)}; columns allowed: {', '.join(REQUIRED + OPTIONAL)} "
                           f"(required: {', '.join(REQUIRED)})")
-    problems: list[str] = []
+    collect = problems is not None
+    problems = problems if collect else []
     groups: dict[str | None, list[Operation]] = {}
     for line, values in rows:
         record = {k: _text(v) for k, v in zip(header, values) if k}
@@ -53,9 +54,9 @@ def read_documents(path: str | Path) -> list[DocumentRequest]:
             problems.append(f"line {line}: {exc}")
             continue
         groups.setdefault(record.get("doc") or None, []).append(op)
-    if problems:
+    if problems and not collect:
         raise InvalidFile(f"{path.name}: {len(problems)} bad row(s); nothing was recorded", problems)
-    if not groups:
+    if not groups and not problems:
         raise InvalidFile(f"{path.name} holds no rows to import")
     return [_document(number, ops, path.name) for number, ops in groups.items()]
 

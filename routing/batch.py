@@ -46,13 +46,10 @@ def _one(scenario: Scenario) -> dict:
             "unmet_items": sorted(unmet), "first_out": first_out, "first_minutes": firsts}
 
 
-def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None, today: date,
-        progress: Callable[[int], None] | None = None) -> dict:
-    """Sample ``n`` scenarios of ``hazard`` with ``seed``, dated from ``today`` on, and run
-    them on ``workers`` processes.
+def check(hazard: str, n: int, workers: int | None) -> int:
+    """Validate a batch request; returns the number of workers (every core when None).
 
-    Returns the summary (see ``summarise``) plus every scenario's result under
-    ``scenarios``. Raises ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0.
+    Raises ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0.
     """
     if hazard not in HAZARDS:
         raise InvalidInput(f"--hazard must be one of {', '.join(HAZARDS)}, got {hazard!r}")
@@ -61,10 +58,22 @@ def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None,
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers <= 0:
         raise InvalidInput(f"--workers must be greater than 0, got {workers}")
+    return workers
+
+
+def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None, today: date,
+        start: date | None = None, progress: Callable[[int], None] | None = None) -> dict:
+    """Sample ``n`` scenarios of ``hazard`` with ``seed``, dated in the year from ``start``
+    (default ``today``), and run them on ``workers`` processes.
+
+    Returns the summary (see ``summarise``) plus every scenario's result under
+    ``scenarios``. Raises ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0.
+    """
+    workers = check(hazard, n, workers)
     reg = drills.region(url)
     with db.session(url) as s:
         zone_rows = region_rows(s, "hazard_zones.csv")
-    scenarios = sampling.sample(hazard, n, seed, reg, zone_rows, today)
+    scenarios = sampling.sample(hazard, n, seed, reg, zone_rows, start or today)
     base = drills.base_problem(url, Scenario("batch", scenarios[0].start, scenarios[0].hazard), today=today)
     start = time.perf_counter()
     results = []

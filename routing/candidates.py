@@ -61,11 +61,12 @@ def network(p: DispatchProblem) -> Network:
     inc_lat = np.array([i.lat for i in p.incidents])
     counties = [i.county for i in p.incidents]
     tp = p.params.travel
+    spread = np.array([i.spread_km for i in p.incidents])
     dep = travel.estimate(tp, [d.code for d in p.depots], [d.lon for d in p.depots], [d.lat for d in p.depots],
-                          counties, inc_lon, inc_lat)
+                          counties, inc_lon, inc_lat, spread)
     team_params = dataclasses.replace(tp, handling_min=p.params.team_mobilise_min)
     teams = travel.estimate(team_params, [t.code for t in p.teams], [t.lon for t in p.teams],
-                            [t.lat for t in p.teams], counties, inc_lon, inc_lat)
+                            [t.lat for t in p.teams], counties, inc_lon, inc_lat, spread)
     keep = dep.allowed.copy()
     n_dep = len(p.depots)
     if p.params.nearest is not None and p.params.nearest < n_dep and len(p.incidents):

@@ -91,11 +91,18 @@ def markdown(report: dict) -> str:
               "| county | name | intensity | population | displaced |", "|---|---|---:|---:|---:|"]
     lines += [f"| {a['county']} | {a['name']} | {a.get('intensity', '-')} | {a['population']:,} | {a['displaced']:,} |"
               for a in report["affected"]]
-    lines += ["", "## Unmet by item", "", "| item | units |", "|---|---:|"]
-    lines += [f"| {u['item']} | {u['qty']:,} |" for u in m.get("unmet_by_item", [])] or ["| - | 0 |"]
-    lines += ["", "## First delivery", "", "| incident | county | minutes |", "|---|---|---:|"]
-    lines += [f"| {f['incident']} | {f['county']} | {f['minutes'] if f['minutes'] is not None else 'none'} |"
-              for f in m.get("first_delivery", [])]
+    unmet = {u["item"]: u["qty"] for u in m.get("unmet_by_item", [])}
+    lines += ["", "## Need by item", "", "| item | need | unmet | met |", "|---|---:|---:|---:|"]
+    lines += [f"| {n['item']} | {n['qty']:,} | {unmet.get(n['item'], 0):,} | {1 - unmet.get(n['item'], 0) / n['qty']:.0%} |"
+              for n in report["needs"]] or ["| - | 0 | 0 | - |"]
+    short: dict[int, list[str]] = {}
+    for u in m.get("unmet_by_incident", []):
+        short.setdefault(u["incident"], []).append(f"{u['item']} {u['qty']:,}")
+    lines += ["", "## Incidents", "", "| incident | county | priority | people | need met | first delivery (min) | unmet |",
+              "|---|---|---:|---:|---:|---:|---|"]
+    lines += [f"| {r['id']} {r['name']} | {r['county']} | {r['priority']} | {r['people']:,} | {r['fill']:.0%} | "
+              f"{r['first_arrival_minutes'] if r['first_arrival_minutes'] is not None else 'none'} | "
+              f"{', '.join(short.get(r['id'], [])) or '-'} |" for r in (report["plan"] or {}).get("incidents", [])]
     lines += ["", "## Teams", ""]
     lines += [f"- {t['team']} ({t['kind']}) to incident {t['incident']}: {t['minutes'] // 60}:{t['minutes'] % 60:02d}"
               for t in m.get("teams", [])] or ["- none sent"]

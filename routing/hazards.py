@@ -12,8 +12,9 @@ with M the surface-wave magnitude and R in km. A site lies on the isoseismal ell
 intensity I whose semi-axes are Ra(I) and Rb(I), the long axis along the strike; without
 a strike the two axes are averaged (a circle). Focal depths beyond 10 km lengthen the
 distance as sqrt(R^2 + (h - 10)^2). Intensity is evaluated where people live: at the
-county's main settlement (40 % of its population) and over a grid of points inside the
-county (60 %), because no finer population grid ships with the region.
+county's reference point (40 % of its population; a point inside the county near its
+centre) and over a grid of points inside the county (60 %), because no population grid
+or settlement list ships with the region yet.
 
 People displaced follow a planning vulnerability table (share of residents needing
 shelter by intensity): VI 0.5 %, VII 3 %, VIII 10 %, IX 30 %, X 55 %, XI 75 %, XII 90 %,
@@ -28,6 +29,7 @@ norms whatever the date. Flood: displaced = population of the flooded part of a 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -162,8 +164,8 @@ def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[Incid
     """Affected counties and the incidents the hazard creates.
 
     Returns ``(rows, incidents)``: rows {county, name, intensity (earthquakes),
-    population, displaced}; one incident per affected county (at its main settlement)
-    or per tabletop incident. Raises ``ScenarioError`` for an epicentre far outside the
+    population, displaced}; one incident per affected county (at its reference point,
+    spread over where its affected people live) or per tabletop incident. Raises ``ScenarioError`` for an epicentre far outside the
     region or an area/county that is not in it.
     """
     hazard, day = scenario.hazard, scenario.start.date()
@@ -180,6 +182,7 @@ def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[Incid
         top = np.zeros(len(region.adcodes))
         np.maximum.at(top, region.sample_county, at)
         priority = np.select([top >= 9, top >= 8, top >= 7], [1, 2, 3], 4)
+        where = share
     elif isinstance(hazard, Blizzard):
         share = region.area_shares(hazard.area, "hazard")
         severity = min(1.0, hazard.snow_depth_cm / 40.0) * math.sqrt(min(1.0, hazard.duration_days / 7.0))
@@ -189,10 +192,13 @@ def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[Incid
             2 if hazard.snow_depth_cm >= 30 else 3 if hazard.snow_depth_cm >= 15 else 4)
         priority = np.full(len(region.adcodes), grade)
         season = "winter"
+        where = region.sample_weight * (region.sample_weight < SETTLEMENT_SHARE)
     else:
         share = region.area_shares(hazard.area, "hazard")
         people = region.population * share * FLOOD_SHARE[hazard.severity]
         priority = np.full(len(region.adcodes), 5 - hazard.severity)
+        where = region.sample_weight
+    spread = _spread(region, where)
     people = np.floor(people).astype(np.int64)
     rows, incidents = [], []
     for n in np.nonzero(people)[0]:
@@ -201,8 +207,19 @@ def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[Incid
         if level is not None:
             row["intensity"] = round(float(level[n]), 1)
         rows.append(row)
-        incidents.append(_incident(region, len(incidents) + 1, int(n), int(people[n]), int(priority[n]), day, season))
+        incident = _incident(region, len(incidents) + 1, int(n), int(people[n]), int(priority[n]), day, season)
+        incidents.append(dataclasses.replace(incident, spread_km=round(float(spread[n]), 1)))
     return rows, incidents
+
+
+def _spread(region: Region, weight: np.ndarray) -> np.ndarray:
+    """Per county, the weighted root-mean-square distance (km) from its point to the sample
+    points where the affected people live (herders out on the steppe, the shaken part ...)."""
+    own = region.sample_county
+    d = haversine_km(region.lon[own], region.lat[own], region.sample_lon, region.sample_lat)
+    total = np.bincount(own, weights=weight, minlength=len(region.adcodes))
+    square = np.bincount(own, weights=weight * d ** 2, minlength=len(region.adcodes))
+    return np.sqrt(np.divide(square, total, out=np.zeros_like(square), where=total > 0))
 
 
 def _incident(region: Region, number: int, n: int, people: int, priority: int, day, season, given=(), name=None,

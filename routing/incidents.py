@@ -119,8 +119,11 @@ def _read(path: Path) -> list[dict]:
         props, geom = f.get("properties") or {}, f.get("geometry") or {}
         point = geom.get("coordinates") if geom.get("type") == "Point" else None
         lon, lat = ([*point, None, None][:2] if isinstance(point, list) else (None, None))
+        wrong = geom.get("type") != "Point"
         rows.append({**props, "lon": lon, "lat": lat, "need": _pairs(props.get("needs")),
-                     "team": _pairs(props.get("teams")), "line": f"feature {n}"})
+                     "team": _pairs(props.get("teams")), "line": f"feature {n}",
+                     "error": f"geometry must be a Point (the incident's location), got {geom.get('type')!r}"
+                     if wrong else None})
     return rows
 
 
@@ -140,6 +143,9 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
     household, need_norms, team_norms = need_rules(s)
     problems, made = [], []
     for row in rows:
+        if row.get("error"):
+            problems.append(f"{row['line']}: {row['error']}")
+            continue
         try:
             lon, lat = geo.check_point(row.get("lon"), row.get("lat"))
             county = where.locate(lon, lat)

@@ -75,7 +75,7 @@ def draw_flows(ax, ctx: dict, plan: dict) -> None:
         team, i = ctx["teams"][t["team"]], incidents[t["incident"]]
         ax.plot([team.lon, i.lon], [team.lat, i.lat], color="#c0392b", linestyle="--", linewidth=1.2, zorder=2)
     need = {row["id"]: row for row in plan["incidents"]}
-    sizes = [max(30.0, (incidents[k].people or 100) ** 0.5 * 4) for k in need]
+    sizes = [max(30.0, need[k].get("need_units", 100) ** 0.5 * 2.5) for k in need]
     fills = [need[k]["fill"] for k in need]
     points = ax.scatter([incidents[k].lon for k in need], [incidents[k].lat for k in need], s=sizes, c=fills,
                         cmap="RdYlGn", vmin=0, vmax=1, edgecolors="black", linewidths=0.6, zorder=5)
@@ -86,6 +86,6 @@ def draw_flows(ax, ctx: dict, plan: dict) -> None:
         Line2D([], [], marker="s", linestyle="", color="#7f8c8d", label="depot"),
         Line2D([], [], marker="s", linestyle="", color="#1f4e79", label="depot shipping"),
         Line2D([], [], marker="o", linestyle="", markerfacecolor="#f1c40f", markeredgecolor="black",
-               label="incident (size: people)"),
+               label="incident (size: units needed)"),
         Line2D([], [], color="#2e86c1", linewidth=2, label="supplies (width: tonnes)"),
         Line2D([], [], color="#c0392b", linestyle="--", label="team route")], loc="lower right", fontsize=9)

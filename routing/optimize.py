@@ -12,8 +12,9 @@ sinks), no tonne-kilometre saving ever buys a unit of shortfall. Transport cost 
 kg·km / 10 per unit, times 64, plus the lot's expiry rank at its depot so that
 earlier-expiring lots go first (FEFO).
 
-Items are independent unless depot outbound tonnage is enforced: then each item is a
-min-cost flow solved exactly; otherwise all items form one sparse MIP.
+Items are independent unless depot outbound tonnage is enforced: while they are, each
+item is a min-cost flow solved exactly; with outbound tonnage all items form one sparse
+MIP (HiGHS, whole units, zero gap).
 
 Teams. Each ready team goes to at most one incident and only to requests of its own
 kind; uncovered requests cost w * BIG each (BIG above any weighted travel time times

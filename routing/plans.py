@@ -13,7 +13,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from depot import db
-from depot.errors import InvalidFile
+from depot.errors import InvalidFile, RefusedRows
 from depot.ledger import DocumentRequest, post
 from depot.models import Incident, IncidentNeed, IncidentTeam, Lot, Plan, PlanShipment, PlanTeam, Team
 from depot.posting import Operation
@@ -73,7 +73,7 @@ def commit(url: str, plan_id: int, *, actor: str, today: date) -> dict:
         try:
             post(s, [DocumentRequest(f"PLAN-{plan_id}-COMMIT", "reserve", ops)], actor=actor, today=today,
                  collect_errors=True)
-        except InvalidFile as exc:
+        except (InvalidFile, RefusedRows) as exc:
             problems += [_explain(p, lines) for p in exc.problems]
         if problems:
             raise StalePlan(f"plan {plan_id} is stale: {len(problems)} line(s) can no longer be honoured; "

@@ -20,7 +20,11 @@ SEGMENTS = 8
 
 @dataclass(frozen=True)
 class IncidentSpec:
-    """An open incident: its remaining needs {item: qty} and team requests {kind: n}."""
+    """An open incident: its remaining needs {item: qty} and team requests {kind: n}.
+
+    ``spread_km`` is how far, as a root-mean-square distance, the people it stands for
+    live from its point (0 for an incident at one place; a county's affected population
+    for a drill); it lengthens every trip to the incident."""
 
     id: int
     name: str
@@ -31,6 +35,7 @@ class IncidentSpec:
     people: int
     needs: tuple[tuple[str, int], ...]
     teams: tuple[tuple[str, int], ...] = ()
+    spread_km: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from routing.problem import PRIORITY_WEIGHT, DispatchProblem, PlanResult
 
 
 def incidents(p: DispatchProblem, r: PlanResult) -> list[dict]:
-    """Per incident: id, name, county, lon, lat, priority, people, fill,
+    """Per incident: id, name, county, lon, lat, priority, need_units, people, fill,
     first_arrival_minutes, first_team_minutes, unmet_items."""
     sent: dict[tuple[int, str], int] = {}
     first: dict[int, int] = {}
@@ -32,7 +32,7 @@ def incidents(p: DispatchProblem, r: PlanResult) -> list[dict]:
     for inc in p.incidents:
         shares = [min(1.0, sent.get((inc.id, item), 0) / qty) for item, qty in inc.needs]
         rows.append({"id": inc.id, "name": inc.name, "county": inc.county, "lon": inc.lon, "lat": inc.lat,
-                     "priority": inc.priority,
+                     "priority": inc.priority, "need_units": sum(q for _, q in inc.needs),
                      "people": inc.people, "fill": round(sum(shares) / len(shares), 4) if shares else 1.0,
                      "first_arrival_minutes": first.get(inc.id),
                      "first_team_minutes": team_first.get(inc.id),

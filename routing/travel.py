@@ -64,10 +64,16 @@ def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 
 def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
-             dst_counties: list[str], dst_lon, dst_lat) -> Travel:
-    """Travel from each source to each destination (a full matrix, vectorised)."""
+             dst_counties: list[str], dst_lon, dst_lat, dst_spread=None) -> Travel:
+    """Travel from each source to each destination (a full matrix, vectorised).
+
+    ``dst_spread`` (km per destination) spreads a destination's people around its point:
+    the distance becomes sqrt(d^2 + spread^2), so even a depot at the point has a last mile.
+    """
     great = haversine_km(np.asarray(src_lon)[:, None], np.asarray(src_lat)[:, None],
                          np.asarray(dst_lon)[None, :], np.asarray(dst_lat)[None, :])
+    if dst_spread is not None:
+        great = np.sqrt(great ** 2 + np.asarray(dst_spread, dtype=float)[None, :] ** 2)
     factor = np.array([params.county_circuity.get(c, params.circuity) for c in dst_counties], dtype=float)
     km = great * factor[None, :]
     slow = np.array([params.slow.get(c, 1.0) for c in dst_counties], dtype=float)

@@ -88,3 +88,22 @@ def test_the_region_rules_travel_with_the_database(tmp_path, today):
 
     row = incidents.add(url, "flood", 112.47, 23.05, people=300, today=today)
     assert row["needs"] and row["county"] == "441202"
+
+
+def test_a_negative_quantity_is_named_by_every_keeper_command(cli, stocked_file):
+    for args in (("stock", "receive", "R99", "TENT", "-3"), ("stock", "issue", "R99", "TENT", "-3"),
+                 ("stock", "transfer", "R99", "C990102", "TENT", "-3")):
+        outcome = cli(*args, "--db", stocked_file)
+        assert outcome.code == 2 and outcome.errors() == [
+            "error: quantity must be a whole number greater than 0, got '-3'"], args
+
+
+def test_a_plan_with_a_given_start_is_the_same_plan_every_time(cli, stocked_file):
+    cli("incident", "add", "far", "--lon", "112.5", "--lat", "40.5", "--need", "TENT=2", "--need", "WATER=3",
+        "--db", stocked_file)
+    first = cli("dispatch", "plan", "--start", "2026-11-22T08:00", "--json", "--db", stocked_file).json()
+    again = cli("dispatch", "plan", "--start", "2026-11-22T08:00", "--json", "--db", stocked_file).json()
+    assert first["start"] == "2026-11-22T08:00"
+    assert first["shipments"] == again["shipments"] and first["totals"] == again["totals"]
+    bad = cli("dispatch", "plan", "--start", "tomorrow", "--db", stocked_file)
+    assert bad.code == 2 and bad.errors() == ["error: --start must be a date-time as YYYY-MM-DDTHH:MM, got 'tomorrow'"]

@@ -171,7 +171,7 @@ def test_an_import_with_bad_rows_records_nothing_and_names_each_line(tiny_db, to
     with pytest.raises(InvalidFile) as caught:
         incidents.import_file(tiny_db, str(geo), today=today)
     assert caught.value.problems == [
-        "feature 2: longitude must be a number between -180 and 180 degrees, got None",
+        "feature 2: geometry must be a Point (the incident's location), got 'Polygon'",
         "feature 3: priority must be 1, 2, 3 or 4 (1 is the most urgent, response level I); got 0"]
     assert incidents.listing(tiny_db) == []
 

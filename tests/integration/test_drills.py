@@ -267,3 +267,17 @@ def test_a_batch_of_blizzards_runs_on_the_tiny_region(water_at_r99, today):
     assert result["n"] == len(result["scenarios"]) == 5
     assert result["scenarios_with_displaced"] == 5
     assert 0 <= result["fill"]["p5"] <= result["fill"]["mean"] <= 1
+
+
+def test_county_incidents_of_a_hazard_have_a_last_mile_even_from_their_own_depot(inner_mongolia, today):
+    report = drills.run(inner_mongolia, str(ROOT / "data" / "scenarios" / "xilingol-blizzard.toml"), today=today)
+    firsts = [f["minutes"] for f in report["metrics"]["first_delivery"]]
+    assert firsts and min(firsts) > 30, "herders out on the steppe are more than the 30 minutes of loading away"
+
+
+def test_a_batch_dated_from_a_given_day_repeats_whatever_today_is(inner_mongolia, today):
+    from datetime import timedelta
+
+    one = batch.run(inner_mongolia, "flood", 6, 4, workers=1, today=today, start=today)
+    two = batch.run(inner_mongolia, "flood", 6, 4, workers=1, today=today + timedelta(days=40), start=today)
+    assert [s["name"] for s in one["scenarios"]] == [s["name"] for s in two["scenarios"]]
