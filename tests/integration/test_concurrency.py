@@ -9,7 +9,6 @@ started in milliseconds.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 
 import pytest
@@ -21,30 +20,10 @@ from depot.models import Lot, Movement
 
 from . import workers
 
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
 def race(url: str, jobs: list[tuple[str, tuple]], today) -> list[tuple[str, object]]:
     """Run each ``(keeper function, args)`` of ``jobs`` in its own process, all at once;
     return the outcomes (``("ok", statuses)`` or ``(error class, message)``)."""
-    ctx = multiprocessing.get_context(START_METHOD)
-    if START_METHOD == "forkserver":
-        ctx.set_forkserver_preload([workers.__name__])
-    barrier, results = ctx.Barrier(len(jobs)), ctx.Queue()
-    procs = [ctx.Process(target=workers.run, args=(url, barrier, results, action, args, today))
-             for action, args in jobs]
-    for proc in procs:
-        proc.start()
-    try:
-        outcomes = [results.get(timeout=120) for _ in procs]
-    finally:
-        for proc in procs:
-            proc.join(timeout=30)
-            if proc.is_alive():
-                proc.kill()
-    crashes = [message for kind, message in outcomes if kind == "crash"]
-    assert not crashes, crashes
-    return outcomes
+    return workers.race(workers.run, [(url, action, args, today) for action, args in jobs])
 
 
 def movements(url: str, kind: str) -> list[Movement]:

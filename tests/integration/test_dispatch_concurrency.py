@@ -8,7 +8,6 @@ the database's locking is what stops a double spend (see ``test_concurrency`` an
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from datetime import datetime
 
@@ -21,31 +20,13 @@ from routing import dispatch, incidents, plans
 
 from . import workers
 
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 START = datetime(2026, 11, 22, 8, 0)
 
 
 def commit_at_once(url: str, plan_ids: list[int], today) -> list[tuple[str, object]]:
     """Commit each plan of ``plan_ids`` in its own process, all at the same moment; return
     the outcomes (``("ok", "committed")`` or ``(error class, [message, *lines])``) by plan."""
-    ctx = multiprocessing.get_context(START_METHOD)
-    if START_METHOD == "forkserver":
-        ctx.set_forkserver_preload([workers.__name__])
-    barrier, results = ctx.Barrier(len(plan_ids)), ctx.Queue()
-    procs = [ctx.Process(target=workers.commit_plan, args=(url, barrier, results, plan_id, today))
-             for plan_id in plan_ids]
-    for proc in procs:
-        proc.start()
-    try:
-        outcomes = [results.get(timeout=120) for _ in procs]
-    finally:
-        for proc in procs:
-            proc.join(timeout=30)
-            if proc.is_alive():
-                proc.kill()
-    crashes = [detail for kind, detail in outcomes if kind == "crash"]
-    assert not crashes, crashes
-    return outcomes
+    return workers.race(workers.commit_plan, [(url, plan_id, today) for plan_id in plan_ids])
 
 
 def stock(url: str, today) -> list[dict]:
