@@ -39,8 +39,7 @@ def render(doc: dict) -> None:
               f"{t['worst_fill']:.1%}); {t['shipped_units']:,} of {t['need_units']:,} units in "
               f"{t['shipment_lines']} lines, {t['tonnes']:,.1f} t, {t['tonne_km']:,.0f} t·km; "
               f"priority-weighted unmet {t['weighted_unmet']:,.2f} item-needs")
-    proof = "proven optimal" if s["proven_optimal"] else "not proven optimal"
-    out.print(f"solver: {s['status']} ({proof}), {s['method']}; build {s['build_seconds']:.3f} s, "
+    out.print(f"solver: {s['status']} ({s['proof']}), {s['method']}; build {s['build_seconds']:.3f} s, "
               f"solve {s['seconds']:.3f} s, {s['arcs']:,} candidate arcs")
 
 

@@ -63,7 +63,8 @@ def greedy(p: DispatchProblem) -> PlanResult:
     seconds = time.perf_counter() - start
     info = {"status": "heuristic", "method": "greedy: priority order, nearest depot with stock first",
             "objective": None, "bound": None, "seconds": round(seconds, 4), "build_seconds": round(net.seconds, 4),
-            "subproblems": 0, "arcs": int(len(net.pair_depot)), "proven_optimal": False}
+            "subproblems": 0, "arcs": int(len(net.pair_depot)), "proven_optimal": False,
+            "proof": "a rule of thumb, not an optimization"}
     return PlanResult(shipments, teams, sorted(unmet, key=lambda r: (r["incident"], r["item"])), teams_unmet, info)
 
 
