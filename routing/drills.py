@@ -87,14 +87,10 @@ def _known(code: str, known: set[str], where: str, what: str) -> None:
 
 
 def with_incidents(p: DispatchProblem, incidents: list[IncidentSpec]) -> DispatchProblem:
-    """``p`` with the drill's incidents; items outside the catalogue are dropped from
-    derived needs and refused when a tabletop incident names them."""
-    clean = []
-    for inc in incidents:
-        unknown = [item for item, _ in inc.needs if item not in p.weight_kg]
-        if unknown and inc.people == 0:
-            raise ScenarioError(f"incident {inc.name!r}: unknown item {unknown[0]!r}; see `relief item list`")
-        clean.append(dataclasses.replace(inc, needs=tuple((i, q) for i, q in inc.needs if i in p.weight_kg)))
+    """``p`` with the drill's incidents, derived needs kept to the catalogue's items
+    (a tabletop incident naming an unknown item is refused earlier, in ``simulate``)."""
+    clean = [dataclasses.replace(inc, needs=tuple((i, q) for i, q in inc.needs if i in p.weight_kg))
+             for inc in incidents]
     return dataclasses.replace(p, incidents=tuple(clean))
 
 

@@ -78,21 +78,17 @@ def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
     km = great * factor[None, :]
     slow = np.array([params.slow.get(c, 1.0) for c in dst_counties], dtype=float)
     minutes = np.rint(km / params.speed_kmh * 60.0 * slow[None, :] + params.handling_min).astype(np.int64)
-    if params.table:
-        src_index = {c: i for i, c in enumerate(src_codes)}
-        columns: dict[str, list[int]] = {}
-        for j, county in enumerate(dst_counties):
-            columns.setdefault(county, []).append(j)
-        for (code, county), measured in params.table.items():
-            if code in src_index and county in columns:
-                minutes[src_index[code], columns[county]] = measured
+    src_index = {c: i for i, c in enumerate(src_codes)}
+    columns: dict[str, list[int]] = {}
+    for j, county in enumerate(dst_counties):
+        columns.setdefault(county, []).append(j)
+    for (code, county), measured in params.table.items():
+        if code in src_index and county in columns:
+            minutes[src_index[code], columns[county]] = measured
     allowed = np.ones(minutes.shape, bool) if params.max_hours is None else minutes <= params.max_hours * 60
-    if params.cut:
-        src_index = {c: i for i, c in enumerate(src_codes)}
-        for j, county in enumerate(dst_counties):
-            for code, i in src_index.items():
-                if (code, county) in params.cut:
-                    allowed[i, j] = False
+    for code, county in params.cut:
+        if code in src_index and county in columns:
+            allowed[src_index[code], columns[county]] = False
     return Travel(km, minutes, allowed)
 
 
