@@ -57,8 +57,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from depot import db, keeper, region, reports
-from depot.models import Depot, Item
+from relief.depot import db, keeper, region, reports
+from relief.depot.models import Depot, Item
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "inner-mongolia"
@@ -293,7 +293,7 @@ def relief_command() -> list[str]:
     if script.is_file():
         return [str(script)]
     found = shutil.which("relief")
-    return [found] if found else [sys.executable, "-m", "cli.main"]
+    return [found] if found else [sys.executable, "-m", "relief"]
 
 
 def profile_table(profiler: cProfile.Profile, top: int) -> list[dict]:

@@ -1,7 +1,7 @@
 """Dispatch benchmark: how fast the planner is, how much memory it takes, how good its plans are.
 
-It times ``routing.optimize.optimal`` (min-cost flow per item, plus the team
-assignment) against the rule of thumb ``routing.greedy.greedy`` on two instances built
+It times ``relief.routing.core.optimize.optimal`` (min-cost flow per item, plus the team
+assignment) against the rule of thumb ``relief.routing.core.greedy.greedy`` on two instances built
 in memory, so that only the planner is measured (no database reads while planning):
 
 * ``im``: the Inner Mongolia default (``relief init`` into a temporary SQLite file:
@@ -25,14 +25,14 @@ For each instance and method it reports:
   too): the wall time of the call (``time.perf_counter``), the model build time and
   solve time the method reports in its ``solver`` dict (``build_seconds``,
   ``seconds``; for greedy, whose ``seconds`` is its whole run, solve is the
-  difference), and the travel-matrix time (``routing.candidates.network(...).seconds``,
+  difference), and the travel-matrix time (``relief.routing.core.candidates.network(...).seconds``,
   per instance);
 * memory: the tracemalloc peak of one more, traced call (Python and numpy
   allocations; memory held inside OR-Tools' C++ solvers is not traced) and the
   process's maximum resident set size so far (``ru_maxrss``);
 * size: candidate depot-incident pairs, and the arcs of the method (optimal: arcs
   from lots to incidents summed over items; greedy: the candidate pairs);
-* plan quality from ``routing.summary.totals``: priority-weighted unmet
+* plan quality from ``relief.routing.core.summary.totals``: priority-weighted unmet
   (``weighted_unmet``, and ``weighted_unmet_units`` in units), worst incident fill,
   mean fill, priority-weighted fill, tonne-kilometres, unmet units and uncovered team
   requests;
@@ -83,14 +83,16 @@ from pathlib import Path
 import numpy as np
 from sqlmodel import select
 
-from depot import datafiles, db, region
-from depot.models import County
-from routing import dispatch, needs, summary
-from routing.candidates import network
-from routing.greedy import greedy
-from routing.incidents import need_rules
-from routing.optimize import optimal
-from routing.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
+from relief.depot import datafiles, db, region
+from relief.depot.models import County
+from relief.routing.dispatch import planning as dispatch
+from relief.routing.core import needs
+from relief.routing.core import summary
+from relief.routing.core.candidates import network
+from relief.routing.core.greedy import greedy
+from relief.routing.dispatch.incidents import need_rules
+from relief.routing.core.optimize import optimal
+from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
 
 TODAY = date(2027, 1, 15)
 START = datetime(2027, 1, 15, 8, 0)

@@ -19,8 +19,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from depot import db, region
-from routing import batch
+from relief.depot import db, region
+from relief.routing.drills import batch
 
 TODAY = date(2026, 11, 22)
 

@@ -43,7 +43,7 @@ TOP_IMPORTS = 8
 
 PROBE = """
 import json, sys
-from cli.main import app
+from relief.cli.main import app
 after_import = sorted(m for m in {heavy!r} if m in sys.modules)
 app({args!r}, standalone_mode=False)
 print(json.dumps({{
@@ -60,7 +60,7 @@ def relief_command() -> list[str]:
     if script.is_file():
         return [str(script)]
     found = shutil.which("relief")
-    return [found] if found else [sys.executable, "-m", "cli.main"]
+    return [found] if found else [sys.executable, "-m", "relief"]
 
 
 def environment() -> dict[str, str]:
@@ -100,7 +100,7 @@ def heavy_modules(db: str, cwd: str) -> dict:
 def slowest_imports(db: str, cwd: str, top: int) -> dict:
     """Import times of ``relief stock show``: the total, the ``top`` modules with the
     largest cumulative time, and the ``top`` top-level packages by summed self time."""
-    code = ("import sys; from cli.main import run; "
+    code = ("import sys; from relief.cli.main import run; "
             f"sys.argv = ['relief', 'stock', 'show', '--depot', {DEPOT!r}, '--db', {db!r}]; run()")
     stderr = run([sys.executable, "-X", "importtime", "-c", code], cwd, capture=True).stderr
     rows = []

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DbOption, JsonOption, out, print_json, table, today, url
-from depot import catalog, db
+from relief.cli.common import DbOption, JsonOption, out, print_json, table, today, url
+from relief.depot import catalog, db
 
 depots = typer.Typer(help="Depots of the region.", no_args_is_help=True)
 items = typer.Typer(help="The item catalogue.", no_args_is_help=True)

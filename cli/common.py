@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from depot.errors import InvalidDate
+from relief.errors import InvalidDate
 
 DbOption = Annotated[str | None, typer.Option(
     "--db", envvar="RELIEF_DB", show_envvar=True,
@@ -39,7 +39,7 @@ err = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 def url(db: str | None) -> str:
     """The SQLAlchemy URL for the ``--db`` value."""
-    from depot.db import database_url
+    from relief.depot.db import database_url
 
     return database_url(db)
 

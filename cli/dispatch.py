@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cli.common import ActorOption, DbOption, JsonOption, actor, out, print_json, table, today, url
-from depot.errors import InvalidFile
+from relief.cli.common import ActorOption, DbOption, JsonOption, actor, out, print_json, table, today, url
+from relief.errors import InvalidFile
 
 app = typer.Typer(help="Dispatch plans: supplies from depots and teams to open incidents.", no_args_is_help=True)
 
@@ -58,7 +58,7 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
          out_dir: Annotated[str | None, typer.Option("--out", help="Also write plan.json, pick lists, GeoJSON and map here.")] = None,
          db_: DbOption = None) -> None:
     """Make a draft plan for all open incidents (or the ones named)."""
-    from routing import dispatch
+    from relief.routing.dispatch import planning as dispatch
 
     target = url(db_)
     if out_dir:
@@ -82,7 +82,7 @@ def departure(value: str | None):
     """``--start`` as a datetime (None: now); raises ``InvalidDate`` naming a malformed value."""
     from datetime import datetime
 
-    from depot.errors import InvalidDate
+    from relief.errors import InvalidDate
 
     if value is None:
         return None
@@ -119,7 +119,7 @@ def write_all(target: str, doc: dict, out_dir: str) -> list[str]:
     """Write plan.json, pick lists (CSV, XLSX), GeoJSON and the PNG map into ``out_dir``."""
     import json
 
-    from routing.export import export
+    from relief.routing.outputs.export import export
 
     base = prepare(out_dir) / f"plan-{doc['plan_id']}"
     Path(f"{base}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -132,7 +132,7 @@ def write_all(target: str, doc: dict, out_dir: str) -> list[str]:
 @app.command(name="list")
 def list_(as_json: JsonOption = False, db_: DbOption = None) -> None:
     """List plans with status, fill and tonne-km."""
-    from routing import plans
+    from relief.routing.dispatch import plans
 
     rows = plans.listing(url(db_))
     if as_json:
@@ -149,7 +149,7 @@ def list_(as_json: JsonOption = False, db_: DbOption = None) -> None:
 @app.command()
 def show(plan_id: PlanId, as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Show a saved plan."""
-    from routing import plans
+    from relief.routing.dispatch import plans
 
     doc = plans.show(url(db_), plan_id)
     if as_json:
@@ -161,7 +161,7 @@ def show(plan_id: PlanId, as_json: JsonOption = False, db_: DbOption = None) -> 
 @app.command()
 def commit(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
     """Reserve every line and deploy the teams, all or nothing."""
-    from routing import plans
+    from relief.routing.dispatch import plans
 
     doc = plans.commit(url(db_), plan_id, actor=actor(who), today=today())
     out.print(f"plan {plan_id} committed: {len(doc['shipments'])} lines reserved, "
@@ -171,7 +171,7 @@ def commit(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> No
 @app.command()
 def ship(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
     """Issue the reserved stock of a committed plan."""
-    from routing import plans
+    from relief.routing.dispatch import plans
 
     doc = plans.ship(url(db_), plan_id, actor=actor(who), today=today())
     out.print(f"plan {plan_id} shipped: {doc['totals']['shipped_units']:,} units issued from "
@@ -181,7 +181,7 @@ def ship(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None
 @app.command()
 def cancel(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None:
     """Cancel a draft or committed plan, releasing reserved stock and teams."""
-    from routing import plans
+    from relief.routing.dispatch import plans
 
     plans.cancel(url(db_), plan_id, actor=actor(who), today=today())
     out.print(f"plan {plan_id} cancelled; reservations released and teams ready again")
@@ -193,7 +193,7 @@ def export_(plan_id: PlanId,
             out_path: Annotated[str, typer.Option("--out", help="Output file.")],
             db_: DbOption = None) -> None:
     """Export a plan: pick lists (csv, xlsx: one sheet per depot), GeoJSON, or a PNG map."""
-    from routing.export import export
+    from relief.routing.outputs.export import export
 
     path = export(url(db_), plan_id, fmt, out_path)
     out.print(f"wrote {path}")

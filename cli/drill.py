@@ -6,25 +6,38 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DbOption, JsonOption, out, print_json, table, today, url
-from depot.rules import parse_date
+from relief.cli.common import DbOption, JsonOption, out, print_json, table, today, url
+from relief.depot.rules import parse_date
 
 app = typer.Typer(help="Drills: simulate disasters against a copy of the stock (never writes).", no_args_is_help=True)
 
 
 @app.command()
-def run(scenario: Annotated[str, typer.Argument(help="Scenario TOML file (see data/scenarios/).")],
+def scenarios(as_json: JsonOption = False) -> None:
+    """List the scenarios that ship with relief; name one in ``relief drill run NAME``."""
+    from relief.depot.datafiles import shipped_scenarios
+
+    rows = [{"name": s.name, "description": s.description} for s in shipped_scenarios()]
+    if as_json:
+        print_json(rows)
+        return
+    table(None, [("name", "name"), ("description", "description")], rows)
+
+
+@app.command()
+def run(scenario: Annotated[str, typer.Argument(
+            help="A scenario TOML file, or the name of a shipped one (see `relief drill scenarios`).")],
         method: Annotated[str, typer.Option("--method", help="optimal or greedy.")] = "optimal",
         out_dir: Annotated[str | None, typer.Option("--out", help="Write report.md, map.png, chart.png, drill.json here.")] = None,
         as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Run one scenario and report how well the region copes."""
-    from routing import drills
+    from relief.routing.drills import run as drills
 
     target = url(db_)
     report = drills.run(target, scenario, method=method, today=today())
     written = []
     if out_dir:
-        from routing.drill_report import write_run
+        from relief.routing.outputs.drill_report import write_run
 
         written = write_run(target, report, out_dir)
     if as_json:
@@ -87,7 +100,7 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
     """Run N sampled scenarios and report distributions."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from routing import batch as batches
+    from relief.routing.drills import batch as batches
 
     target = url(db_)
     batches.check(hazard, n, workers)
@@ -99,7 +112,7 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
                              progress=lambda k: bar.advance(task, k))
     written = []
     if out_dir:
-        from routing.drill_report import write_batch
+        from relief.routing.outputs.drill_report import write_batch
 
         written = write_batch(target, result, out_dir)
     if as_json:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DbOption, JsonOption, out, print_json, table, today, url
+from relief.cli.common import DbOption, JsonOption, out, print_json, table, today, url
 
 app = typer.Typer(help="Incidents: where people need relief, how many, how urgently.", no_args_is_help=True)
 
@@ -37,7 +37,7 @@ def add(name: Annotated[str, typer.Argument(help="A short name, e.g. 'Aohan floo
         team: Annotated[list[str] | None, typer.Option("--team", help="KIND=N (relief, medical, psych); repeat.")] = None,
         as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Register an incident; its county is found from the point."""
-    from routing import incidents
+    from relief.routing.dispatch import incidents
 
     row = incidents.add(url(db_), name, lon, lat, people=people, priority=priority, need=need, team=team,
                         today=today())
@@ -51,7 +51,7 @@ def add(name: Annotated[str, typer.Argument(help="A short name, e.g. 'Aohan floo
 def import_(file: Annotated[str, typer.Argument(help="CSV (name, lon, lat, people, priority, needs, teams) or GeoJSON.")],
             as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Register every incident of a CSV or GeoJSON file (all or none)."""
-    from routing import incidents
+    from relief.routing.dispatch import incidents
 
     rows = incidents.import_file(url(db_), file, today=today())
     if as_json:
@@ -65,7 +65,7 @@ def import_(file: Annotated[str, typer.Argument(help="CSV (name, lon, lat, peopl
 def list_(status: Annotated[str | None, typer.Option("--status", help="open or closed.")] = None,
           as_json: JsonOption = False, db_: DbOption = None) -> None:
     """List incidents with their needs and team requests."""
-    from routing import incidents
+    from relief.routing.dispatch import incidents
 
     rows = incidents.listing(url(db_), status=status)
     if as_json:
@@ -78,7 +78,7 @@ def list_(status: Annotated[str | None, typer.Option("--status", help="open or c
 @app.command()
 def close(incident_id: Annotated[int, typer.Argument(help="Incident id.")], db_: DbOption = None) -> None:
     """Close an incident: later plans leave it out."""
-    from routing import incidents
+    from relief.routing.dispatch import incidents
 
     row = incidents.close(url(db_), incident_id)
     out.print(f"incident {row['id']} ({row['name']}) closed")

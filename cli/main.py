@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli import catalog, dispatch, drill, incident, stock
-from cli.common import DbOption, err, out, today, url
-from depot.errors import ReliefError
+from relief.cli import catalog, db, dispatch, drill, incident, stock
+from relief.cli.common import DbOption, err, out, today, url
+from relief.errors import ReliefError
 
 app = typer.Typer(
     help="relief: disaster-preparedness inventory and dispatch for Red Cross relief depots.",
@@ -23,6 +23,21 @@ app.add_typer(catalog.teams, name="team")
 app.add_typer(incident.app, name="incident")
 app.add_typer(dispatch.app, name="dispatch")
 app.add_typer(drill.app, name="drill")
+app.add_typer(db.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from relief import __version__
+
+        out.print(f"relief {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                              help="Print the version and exit.")] = False) -> None:
+    """relief: disaster-preparedness inventory and dispatch for Red Cross relief depots."""
 
 
 @app.command()
@@ -33,8 +48,8 @@ def init(region: Annotated[str, typer.Option(
          force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds data.")] = False,
          db_: DbOption = None) -> None:
     """Create the database and load a region (counties, depots, items, norms, teams, stock)."""
-    from depot import region as regions
-    from depot.db import describe
+    from relief.depot import region as regions
+    from relief.depot.db import describe
 
     target = url(db_)
     loaded = regions.init(target, region, sample_stock=not no_sample_stock, force=force, today=today())

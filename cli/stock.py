@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from cli.common import ActorOption, DbOption, DocOption, JsonOption, actor, out, print_json, table, today, url
-from depot import db, keeper, reports
-from depot.ledger import Posted
+from relief.cli.common import ActorOption, DbOption, DocOption, JsonOption, actor, out, print_json, table, today, url
+from relief.depot import db, keeper, reports
+from relief.depot.ledger import Posted
 
 app = typer.Typer(help="Receive, issue, transfer, adjust and count stock; see what is on hand.", no_args_is_help=True)
 

@@ -10,10 +10,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from depot import db, reports
-from depot.errors import InvalidInput
-from depot.models import County, Depot, Item, ReserveNorm, Team
-from depot.region import LEVELS, TEAM_STATUSES
+from relief.depot import db, reports
+from relief.errors import InvalidInput
+from relief.depot.models import County, Depot, Item, ReserveNorm, Team
+from relief.depot.region import LEVELS, TEAM_STATUSES
 
 
 def depots(s: Session, *, level: str | None = None, league: str | None = None) -> list[dict]:

@@ -12,11 +12,13 @@ import csv
 import json
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from depot.errors import InvalidFile, UnknownRegion
+from relief.errors import InvalidFile, UnknownRegion, UnknownScenario
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR: Traversable = resources.files("relief.data")
 BUILT_IN = ("inner-mongolia", "zhaoqing")
 OPTIONAL_TABLES = ("circuity.csv", "hazard_zones.csv")
 
@@ -37,7 +39,7 @@ COLUMNS = {
 class RegionFiles:
     """The raw rows of a region folder, as dictionaries of text."""
 
-    folder: Path
+    folder: Traversable
     meta: dict
     counties: list[dict]
     depots: list[dict]
@@ -45,9 +47,10 @@ class RegionFiles:
     items: list[dict]
     norms: list[dict]
     stock: list[dict] = field(default_factory=list)
+    builtin: bool = False
 
 
-def region_folder(region: str) -> Path:
+def region_folder(region: str) -> Traversable:
     """Return the folder of a built-in region name or of a path to a region folder.
 
     Raises ``UnknownRegion`` naming the value and the built-in regions.
@@ -82,6 +85,7 @@ def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
         items=read_table(_own_or_shared(folder, "items.csv")),
         norms=read_table(_own_or_shared(folder, "norms.csv")),
         stock=read_table(stock_path) if with_stock and stock_path.is_file() else [],
+        builtin=region in BUILT_IN,
     )
 
 
@@ -98,12 +102,12 @@ def region_table(folder: str | Path | None, name: str) -> list[dict]:
     return read_table(path)
 
 
-def _own_or_shared(folder: Path, name: str) -> Path:
+def _own_or_shared(folder: Traversable, name: str) -> Traversable:
     own = folder / name
     return own if own.is_file() else DATA_DIR / name
 
 
-def read_table(path: Path) -> list[dict]:
+def read_table(path: Traversable) -> list[dict]:
     """Read a CSV file with a header into a list of dicts, checking the known columns.
 
     Raises ``InvalidFile`` when the file is missing or a required column is absent.
@@ -120,7 +124,7 @@ def read_table(path: Path) -> list[dict]:
     return rows
 
 
-def read_counties(path: Path) -> list[dict]:
+def read_counties(path: Traversable) -> list[dict]:
     """Read a counties GeoJSON: one dict per feature with adcode, name, league,
     population, lon, lat and ``geometry`` as compact GeoJSON text.
 
@@ -140,3 +144,40 @@ def read_counties(path: Path) -> list[dict]:
             raise InvalidFile(f"{path}: feature {number} lacks {', '.join(missing) or 'geometry'}")
         rows.append({**props, "geometry": json.dumps(feature["geometry"], separators=(",", ":"))})
     return rows
+
+
+@dataclass(frozen=True)
+class ShippedScenario:
+    """A drill scenario that ships with relief: its name, one-line description and TOML text."""
+
+    name: str
+    description: str
+    text: str
+
+
+def shipped_scenarios() -> list[ShippedScenario]:
+    """Every scenario in ``data/scenarios/``, sorted by name, with its description."""
+    found = []
+    for entry in sorted(DATA_DIR.joinpath("scenarios").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            text = entry.read_text(encoding="utf-8")
+            try:
+                description = str(tomllib.loads(text).get("description", ""))
+            except tomllib.TOMLDecodeError:
+                description = ""
+            found.append(ShippedScenario(entry.name.removesuffix(".toml"), description, text))
+    return found
+
+
+def shipped_scenario(name: str) -> ShippedScenario:
+    """The shipped scenario called ``name`` (with or without ``.toml``).
+
+    Raises ``UnknownScenario`` naming the value and the shipped names.
+    """
+    wanted = name.removesuffix(".toml")
+    shipped = shipped_scenarios()
+    for scenario in shipped:
+        if scenario.name == wanted:
+            return scenario
+    raise UnknownScenario(f"no scenario file {name!r} and no shipped scenario of that name; "
+                          f"shipped: {', '.join(s.name for s in shipped)}")

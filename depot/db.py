@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
-from depot import models  # noqa: F401  (registers the tables)
-from depot.errors import DatabaseNotReady, InvalidInput
+from relief.depot import models  # noqa: F401  (registers the tables)
+from relief.errors import DatabaseNotReady, InvalidInput
 
 DEFAULT_DB = "relief.db"
 _engines: dict[str, Engine] = {}

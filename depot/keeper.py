@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from depot import db, reports, rules, sheets
-from depot.errors import InvalidFile, InvalidInput, RefusedRows
-from depot.ledger import DocumentRequest, Posted, post
-from depot.posting import Operation
+from relief.depot import db, reports, rules, sheets
+from relief.errors import InvalidFile, InvalidInput, RefusedRows
+from relief.depot.ledger import DocumentRequest, Posted, post
+from relief.depot.posting import Operation
 
 
 def receive(url: str, depot: str, item: str, qty: object, *, lot: str | None = None,

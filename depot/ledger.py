@@ -17,10 +17,10 @@ from datetime import date, datetime, timezone
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from depot.errors import DocumentConflict, InvalidFile, RefusedRows, UnknownDepot, UnknownItem
-from depot.models import Balance, Depot, Document, Item, Lot, Movement
-from depot.posting import Book, ItemFacts, Line, Operation, plan
-from depot.rules import LotStock
+from relief.errors import DocumentConflict, InvalidFile, RefusedRows, UnknownDepot, UnknownItem
+from relief.depot.models import Balance, Depot, Document, Item, Lot, Movement
+from relief.depot.posting import Book, ItemFacts, Line, Operation, plan
+from relief.depot.rules import LotStock
 
 PREFIX = {"receive": "RCV", "issue": "ISS", "transfer": "TRF", "adjust": "ADJ", "count": "CNT",
           "opening": "OPN", "import": "IMP", "reserve": "RSV", "release": "REL", "dispatch": "DSP"}

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from depot import rules
-from depot.errors import InvalidDate, Refused, ReliefError, ReservedStock
-from depot.rules import LotStock
+from relief.depot import rules
+from relief.errors import InvalidDate, Refused, ReliefError, ReservedStock
+from relief.depot.rules import LotStock
 
 OPERATION_KINDS = ("receive", "issue", "transfer", "adjust", "count", "reserve", "release", "dispatch", "opening")
 

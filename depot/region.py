@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,11 +11,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from depot import datafiles, db
-from depot.errors import DatabaseNotEmpty, InvalidFile
-from depot.ledger import DocumentRequest, post
-from depot.models import County, Depot, Item, Meta, Movement, ReserveNorm, Team
-from depot.posting import Book, ItemFacts, Operation, plan
+from relief.depot import datafiles, db
+from relief.errors import DatabaseNotEmpty, InvalidFile
+from relief.depot.ledger import DocumentRequest, post
+from relief.depot.models import County, Depot, Item, Meta, Movement, ReserveNorm, Team
+from relief.depot.posting import Book, ItemFacts, Operation, plan
 
 LEVELS = ("region", "league", "county")
 REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv")
@@ -80,8 +82,8 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     for name in REGION_TABLES:
         meta.append({"key": f"table:{name}", "value": json.dumps(datafiles.region_table(files.folder, name),
                                                                  ensure_ascii=False)})
-    builtin = files.folder.resolve().parent == datafiles.DATA_DIR
-    meta.append({"key": "folder", "value": files.folder.name if builtin else str(files.folder.resolve())})
+    folder = files.folder.name if files.builtin else str(Path(str(files.folder)).resolve())
+    meta.append({"key": "folder", "value": folder})
     counties = [_convert(problems, "counties.geojson", n, r, adcode=str, name=str, league=str,
                          population=int, lon=float, lat=float, geometry=str)
                 for n, r in enumerate(files.counties, 1)]

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from depot.errors import InvalidQuantity, UnknownDepot, UnknownItem
-from depot.models import Balance, Depot, Item, Lot, Movement, ReserveNorm
-from depot.rules import LotStock
+from relief.errors import InvalidQuantity, UnknownDepot, UnknownItem
+from relief.depot.models import Balance, Depot, Item, Lot, Movement, ReserveNorm
+from relief.depot.rules import LotStock
 
 
 def check_depot(s: Session, code: str | None) -> str | None:

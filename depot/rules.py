@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from depot.errors import (
+from relief.errors import (
     ExpiredLot,
     InvalidDate,
     InvalidQuantity,

@@ -12,10 +12,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from depot import rules
-from depot.errors import InvalidFile, ReliefError
-from depot.ledger import DocumentRequest
-from depot.posting import Operation
+from relief.depot import rules
+from relief.errors import InvalidFile, ReliefError
+from relief.depot.ledger import DocumentRequest
+from relief.depot.posting import Operation
 
 REQUIRED = ("kind", "depot", "item", "qty")
 OPTIONAL = ("doc", "lot", "expires", "to", "reason", "source", "note")

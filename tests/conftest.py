@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from depot import db, region
+from relief.depot import db, region
 
 TODAY = date(2026, 11, 22)
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"

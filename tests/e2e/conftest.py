@@ -23,9 +23,9 @@ from sqlalchemy import func
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from cli import main
-from depot import db, keeper
-from depot.models import Movement
+from relief.cli import main
+from relief.depot import db, keeper
+from relief.depot.models import Movement
 
 RELIEF = Path(sys.executable).parent / "relief"
 CLI_ENV = {"RELIEF_TODAY": "2026-11-22", "RELIEF_ACTOR": "tester"}

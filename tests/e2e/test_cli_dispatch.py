@@ -15,9 +15,11 @@ from openpyxl import load_workbook
 from sqlalchemy import func
 from sqlmodel import select
 
-from depot import db, keeper
-from depot.models import Incident, Plan
-from routing import dispatch, incidents, plans
+from relief.depot import db, keeper
+from relief.depot.models import Incident, Plan
+from relief.routing.dispatch import planning as dispatch
+from relief.routing.dispatch import incidents
+from relief.routing.dispatch import plans
 
 PLAN_KEYS = {"plan_id", "status", "method", "params", "shipments", "teams", "unmet", "incidents", "totals", "solver"}
 SHIPMENT_KEYS = {"depot", "incident", "item", "lot", "qty", "km", "minutes"}

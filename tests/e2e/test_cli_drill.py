@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from depot import db, region
+from relief.depot import db, region
 
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = str(ROOT / "data" / "scenarios" / "chifeng-m6-winter.toml")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from depot import db, region
-from depot.datafiles import DATA_DIR
+from relief.depot import db, region
+from relief.depot.datafiles import DATA_DIR
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny"
 
@@ -84,7 +84,7 @@ def test_the_region_rules_travel_with_the_database(tmp_path, today):
     url = db.database_url(str(tmp_path / "z.db"))
     region.init(url, str(folder), today=today)
     shutil.rmtree(folder)
-    from routing import incidents
+    from relief.routing.dispatch import incidents
 
     row = incidents.add(url, "flood", 112.47, 23.05, people=300, today=today)
     assert row["needs"] and row["county"] == "441202"

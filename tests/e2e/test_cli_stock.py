@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from depot import db
+from relief.depot import db
 
 STOCK_KEYS = {"depot", "item", "lot", "expires", "on_hand", "reserved", "available"}
 DEPOT_KEYS = {"code", "name", "level", "county", "lon", "lat", "capacity_m3"}

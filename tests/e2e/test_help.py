@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer.main
 
-from cli.main import app
+from relief.cli.main import app
 
 
 def command_tree() -> list[tuple[list[str], object]]:

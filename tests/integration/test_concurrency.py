@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from depot import db, keeper, reports
-from depot.models import Lot, Movement
+from relief.depot import db, keeper, reports
+from relief.depot.models import Lot, Movement
 
 from . import workers
 

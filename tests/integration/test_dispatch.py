@@ -14,11 +14,13 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import select
 
-from depot import catalog, db, keeper, reports
-from depot.errors import InvalidFile, InvalidInput, UnknownItem
-from depot.models import Team
-from routing import dispatch, incidents, plans
-from routing.errors import (
+from relief.depot import catalog, db, keeper, reports
+from relief.errors import InvalidFile, InvalidInput, UnknownItem
+from relief.depot.models import Team
+from relief.routing.dispatch import planning as dispatch
+from relief.routing.dispatch import incidents
+from relief.routing.dispatch import plans
+from relief.errors import (
     InvalidCoordinates,
     InvalidTravelTable,
     NothingToPlan,

@@ -14,9 +14,11 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
-from depot import db, keeper, reports
-from depot.models import Team
-from routing import dispatch, incidents, plans
+from relief.depot import db, keeper, reports
+from relief.depot.models import Team
+from relief.routing.dispatch import planning as dispatch
+from relief.routing.dispatch import incidents
+from relief.routing.dispatch import plans
 
 from . import workers
 

@@ -11,11 +11,15 @@ import pytest
 from sqlmodel import SQLModel, select
 from typer.testing import CliRunner
 
-from cli import main
-from depot import db, keeper, region
-from depot.errors import InvalidInput
-from routing import batch, dispatch, drills, incidents, scenario
-from routing.scenario import ScenarioError
+from relief.cli import main
+from relief.depot import db, keeper, region
+from relief.errors import InvalidInput
+from relief.routing.drills import batch
+from relief.routing.dispatch import planning as dispatch
+from relief.routing.drills import run as drills
+from relief.routing.dispatch import incidents
+from relief.routing.drills import scenario
+from relief.routing.drills.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = ROOT / "data" / "scenarios" / "chifeng-m6-winter.toml"

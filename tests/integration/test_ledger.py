@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from depot import db, keeper, reports
-from depot.errors import (
+from relief.depot import db, keeper, reports
+from relief.errors import (
     DocumentConflict,
     ExpiredLot,
     InvalidDate,
@@ -27,9 +27,9 @@ from depot.errors import (
     UnknownItem,
     UnknownLot,
 )
-from depot.ledger import DocumentRequest, post
-from depot.models import Balance, Document, Lot, Movement
-from depot.posting import Operation
+from relief.depot.ledger import DocumentRequest, post
+from relief.depot.models import Balance, Document, Lot, Movement
+from relief.depot.posting import Operation
 
 LAST_MONTH = date(2026, 10, 1)
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from depot import db, keeper, region, reports
-from depot.errors import DatabaseNotEmpty, InvalidFile, UnknownRegion
-from depot.models import County, Depot, Item, Meta, Movement, Team
+from relief.depot import db, keeper, region, reports
+from relief.errors import DatabaseNotEmpty, InvalidFile, UnknownRegion
+from relief.depot.models import County, Depot, Item, Meta, Movement, Team
 
 
 def count(url: str, model) -> int:

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from depot import catalog, db
-from depot.errors import InvalidFile
-from depot.models import Team
-from routing import incidents
+from relief.depot import catalog, db
+from relief.errors import InvalidFile
+from relief.depot.models import Team
+from relief.routing.dispatch import incidents
 from tests.conftest import load_tiny
 
 

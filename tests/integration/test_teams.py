@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from depot import catalog, db
-from depot.errors import InvalidInput
-from depot.models import Team
+from relief.depot import catalog, db
+from relief.errors import InvalidInput
+from relief.depot.models import Team
 
 
 def status_of(url: str, code: str) -> str:

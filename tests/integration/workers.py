@@ -10,9 +10,9 @@ from __future__ import annotations
 import multiprocessing
 from datetime import date
 
-from depot import db, keeper
-from depot.errors import ReliefError
-from routing import plans
+from relief.depot import db, keeper
+from relief.errors import ReliefError
+from relief.routing.dispatch import plans
 
 
 def run(barrier, results, url: str, action: str, args: tuple, today: date) -> None:

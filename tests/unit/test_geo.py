@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from depot import datafiles
-from routing.errors import InvalidCoordinates, OutsideRegion
-from routing.geo import Counties, check_point
+from relief.depot import datafiles
+from relief.errors import InvalidCoordinates, OutsideRegion
+from relief.routing.core.geo import Counties, check_point
 
 
 @pytest.fixture(scope="module")

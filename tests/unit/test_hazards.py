@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 from shapely.geometry import box, shape
 
-from depot import datafiles
-from routing import hazards, needs, scenario
-from routing.hazards import Region, displaced_share, intensity
-from routing.scenario import (Area, Blizzard, Earthquake, Flood, Incidents, Scenario, ScenarioError,
+from relief.depot import datafiles
+from relief.routing.drills import hazards
+from relief.routing.core import needs
+from relief.routing.drills import scenario
+from relief.routing.drills.hazards import Region, displaced_share, intensity
+from relief.routing.drills.scenario import (Area, Blizzard, Earthquake, Flood, Incidents, Scenario, ScenarioError,
                               TabletopIncident)
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "data" / "scenarios"

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from depot import datafiles
-from depot.errors import InvalidInput, InvalidQuantity
-from routing import needs
-from routing.needs import NeedNorm, TeamNorm
+from relief.depot import datafiles
+from relief.errors import InvalidInput, InvalidQuantity
+from relief.routing.core import needs
+from relief.routing.core.needs import NeedNorm, TeamNorm
 
 WINTER_DAY = date(2026, 11, 22)
 SUMMER_DAY = date(2026, 7, 1)

@@ -20,12 +20,12 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
 
-from depot.errors import InvalidInput
-from routing import summary
-from routing.greedy import greedy
-from routing.optimize import optimal
-from routing.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, PlanResult, TeamSpec
-from routing.travel import TravelParams
+from relief.errors import InvalidInput
+from relief.routing.core import summary
+from relief.routing.core.greedy import greedy
+from relief.routing.core.optimize import optimal
+from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, PlanResult, TeamSpec
+from relief.routing.core.travel import TravelParams
 
 WEIGHT_KG = {"TENT": 40.0, "QUILT": 3.0, "WATER": 13.5}
 START = datetime(2026, 11, 22, 8, 0)

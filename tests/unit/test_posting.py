@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from depot.errors import InvalidDate, OutOfStock, ReservedStock
-from depot.posting import Book, ItemFacts, Line, Operation, plan
-from depot.rules import LotStock
+from relief.errors import InvalidDate, OutOfStock, ReservedStock
+from relief.depot.posting import Book, ItemFacts, Line, Operation, plan
+from relief.depot.rules import LotStock
 
 DAY = date(2026, 11, 22)
 ITEMS = {"TENT": ItemFacts("TENT", None), "WATER": ItemFacts("WATER", 730)}

@@ -9,12 +9,14 @@ from datetime import date, datetime, timedelta
 import pytest
 from shapely.geometry import box
 
-from cli import common
-from routing import hazards, sampling, scenario
-from routing.errors import InvalidTravelTable
-from routing.hazards import Region
-from routing.scenario import Earthquake, Scenario, ScenarioError
-from routing.travel import haversine_km, read_table
+from relief.cli import common
+from relief.routing.drills import hazards
+from relief.routing.drills import sampling
+from relief.routing.drills import scenario
+from relief.errors import InvalidTravelTable
+from relief.routing.drills.hazards import Region
+from relief.routing.drills.scenario import Earthquake, Scenario, ScenarioError
+from relief.routing.core.travel import haversine_km, read_table
 
 SOURCES, COUNTIES = {"R99"}, {"990101", "990201"}
 

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from depot import rules
-from depot.errors import (
+from relief.depot import rules
+from relief.errors import (
     ExpiredLot,
     InvalidDate,
     InvalidQuantity,
@@ -16,7 +16,7 @@ from depot.errors import (
     ReservedStock,
     UnknownLot,
 )
-from depot.rules import LotStock
+from relief.depot.rules import LotStock
 
 DAY = date(2026, 11, 22)
 

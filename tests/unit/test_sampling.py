@@ -11,10 +11,10 @@ import pytest
 import shapely
 from shapely.geometry import box, shape
 
-from depot import datafiles
-from routing import sampling
-from routing.hazards import Region
-from routing.scenario import Blizzard, Earthquake, Flood
+from relief.depot import datafiles
+from relief.routing.drills import sampling
+from relief.routing.drills.hazards import Region
+from relief.routing.drills.scenario import Blizzard, Earthquake, Flood
 
 TODAY = date(2026, 11, 22)
 TRUNCATED_GR_M6 = (10 ** -1 - 10 ** -2.5) / (1 - 10 ** -2.5)  # P(M >= 6) for b = 1 on 5.0-7.5: 0.097

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from routing import scenario
-from routing.scenario import Area, Blizzard, Earthquake, Flood, Incidents, ScenarioError
+from relief.routing.drills import scenario
+from relief.routing.drills.scenario import Area, Blizzard, Earthquake, Flood, Incidents, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "data" / "scenarios").glob("*.toml"))
@@ -171,7 +171,7 @@ def test_parsed_scenarios_cannot_be_changed(write):
 
 
 def test_true_is_not_a_severity_or_a_priority():
-    from routing.scenario import ScenarioError, parse
+    from relief.routing.drills.scenario import ScenarioError, parse
 
     flood = {"name": "f", "start": "2027-08-01T08:00:00", "hazard": {"type": "flood", "counties": ["150502"],
                                                                     "severity": True}}

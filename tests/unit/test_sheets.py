@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from depot import sheets
-from depot.errors import InvalidFile
-from depot.posting import Operation
+from relief.depot import sheets
+from relief.errors import InvalidFile
+from relief.depot.posting import Operation
 
 
 def write_csv(path: Path, text: str) -> Path:

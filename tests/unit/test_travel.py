@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from depot.errors import InvalidInput
-from routing.errors import InvalidTravelTable
-from routing.travel import TravelParams, estimate, haversine_km, read_table
+from relief.errors import InvalidInput
+from relief.errors import InvalidTravelTable
+from relief.routing.core.travel import TravelParams, estimate, haversine_km, read_table
 
 ONE_DEGREE_KM = 2 * math.pi * 6371.0088 / 360  # a degree of latitude on the mean Earth sphere
 

@@ -16,14 +16,15 @@ import numpy as np
 from shapely.geometry import shape
 from sqlmodel import select
 
-from depot import db
-from depot.models import County, Depot, Team
-from routing import hazards, metrics
-from routing.candidates import network
-from routing.dispatch import build_problem, params_for
-from routing.incidents import need_rules
-from routing.problem import DispatchProblem, IncidentSpec, PlanResult
-from routing.scenario import Earthquake, Incidents, Scenario, ScenarioError, World, load
+from relief.depot import db
+from relief.depot.models import County, Depot, Team
+from relief.routing.drills import hazards
+from relief.routing.drills import metrics
+from relief.routing.core.candidates import network
+from relief.routing.dispatch.planning import build_problem, params_for
+from relief.routing.dispatch.incidents import need_rules
+from relief.routing.core.problem import DispatchProblem, IncidentSpec, PlanResult
+from relief.routing.drills.scenario import Earthquake, Incidents, Scenario, ScenarioError, World, load
 
 _regions: dict[str, hazards.Region] = {}
 
@@ -108,8 +109,8 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario, met
         nothing = PlanResult([], [], [], [], {})
         return {"scenario": describe(scenario), "affected": [], "felt": felt(reg, scenario), "needs": [], "plan": None,
                 "metrics": metrics.drill_metrics(problem, nothing), "restock": []}
-    from routing.greedy import greedy
-    from routing.optimize import optimal
+    from relief.routing.core.greedy import greedy
+    from relief.routing.core.optimize import optimal
 
     result = optimal(problem) if method == "optimal" else greedy(problem)
     need: dict[str, int] = {}
@@ -134,7 +135,7 @@ def felt(reg: hazards.Region, scenario: Scenario) -> list[dict]:
 
 def solve_document(problem: DispatchProblem, result, method: str) -> dict:
     """The dispatch-plan document of a drill result (as ``relief dispatch plan --json``)."""
-    from routing import summary
+    from relief.routing.core import summary
 
     tp = problem.params.travel
     return {"plan_id": None, "status": "drill", "method": method, "start": problem.params.start.isoformat(timespec="minutes"),

@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import shapely
 
-from routing.hazards import Region
-from routing.scenario import Area, Blizzard, Earthquake, Flood, Scenario
+from relief.routing.drills.hazards import Region
+from relief.routing.drills.scenario import Area, Blizzard, Earthquake, Flood, Scenario
 
 M_MIN, M_MAX, B_VALUE = 5.0, 7.5, 1.0
 WINTER = ((12, 1), (3, 15))

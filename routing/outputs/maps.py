@@ -44,7 +44,7 @@ def base_map(rows, title: str, shade: dict[str, float] | None = None, shade_labe
 
 
 def plan_map(ctx: dict, path: Path) -> None:
-    """Draw the plan of ``ctx`` (see ``routing.export.context``) to a PNG at ``path``."""
+    """Draw the plan of ``ctx`` (see ``relief.routing.outputs.export.context``) to a PNG at ``path``."""
     plan = ctx["plan"]
     totals = plan["totals"]
     title = (f"relief dispatch plan {plan['plan_id']} ({plan['method']}, {plan['status']}): "

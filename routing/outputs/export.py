@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from depot import db
-from depot.errors import InvalidFile, InvalidInput
-from depot.models import County, Depot, Incident, Item, Team
-from routing import plans
+from relief.depot import db
+from relief.errors import InvalidFile, InvalidInput
+from relief.depot.models import County, Depot, Incident, Item, Team
+from relief.routing.dispatch import plans
 
 FORMATS = ("csv", "xlsx", "geojson", "png")
 
@@ -65,7 +65,7 @@ def export(url: str, plan_id: int, fmt: str, out: str) -> str:
     elif fmt == "geojson":
         path.write_text(json.dumps(geojson(ctx), ensure_ascii=False), encoding="utf-8")
     else:
-        from routing.maps import plan_map
+        from relief.routing.outputs.maps import plan_map
 
         plan_map(ctx, path)
     return str(path)

@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from depot.errors import InvalidInput, InvalidQuantity
-from depot.rules import MAX_UNITS
+from relief.errors import InvalidInput, InvalidQuantity
+from relief.depot.rules import MAX_UNITS
 
 WINTER_MONTHS = (11, 12, 1, 2, 3)
 PRIORITIES = (1, 2, 3, 4)

@@ -10,8 +10,8 @@ import shapely
 import shapely.ops
 from shapely.geometry import shape
 
-from routing.errors import InvalidCoordinates, OutsideRegion
-from routing.travel import haversine_km
+from relief.errors import InvalidCoordinates, OutsideRegion
+from relief.routing.core.travel import haversine_km
 
 
 @dataclass(frozen=True)

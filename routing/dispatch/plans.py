@@ -12,13 +12,13 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from depot import db
-from depot.errors import InvalidFile, RefusedRows
-from depot.ledger import DocumentRequest, post
-from depot.models import Incident, IncidentNeed, IncidentTeam, Lot, Plan, PlanShipment, PlanTeam, Team
-from depot.posting import Operation
-from routing.dispatch import LIVE, committed_supplies, committed_teams
-from routing.errors import PlanState, StalePlan, UnknownPlan
+from relief.depot import db
+from relief.errors import InvalidFile, RefusedRows
+from relief.depot.ledger import DocumentRequest, post
+from relief.depot.models import Incident, IncidentNeed, IncidentTeam, Lot, Plan, PlanShipment, PlanTeam, Team
+from relief.depot.posting import Operation
+from relief.routing.dispatch.planning import LIVE, committed_supplies, committed_teams
+from relief.errors import PlanState, StalePlan, UnknownPlan
 
 PAST = {"commit": "committed", "ship": "shipped", "cancel": "cancelled"}
 

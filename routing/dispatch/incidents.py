@@ -13,11 +13,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from depot import datafiles, db
-from depot.errors import InvalidFile, ReliefError, UnknownItem
-from depot.models import County, Incident, IncidentNeed, IncidentTeam, Item, Meta
-from routing import geo, needs
-from routing.errors import UnknownIncident
+from relief.depot import datafiles, db
+from relief.errors import InvalidFile, ReliefError, UnknownItem
+from relief.depot.models import County, Incident, IncidentNeed, IncidentTeam, Item, Meta
+from relief.routing.core import geo
+from relief.routing.core import needs
+from relief.errors import UnknownIncident
 
 _counties: dict[str, geo.Counties] = {}
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from routing.candidates import Network
-from routing.problem import DispatchProblem, PlanResult
-from routing.summary import incidents as incident_rows
-from routing.summary import totals
+from relief.routing.core.candidates import Network
+from relief.routing.core.problem import DispatchProblem, PlanResult
+from relief.routing.core.summary import incidents as incident_rows
+from relief.routing.core.summary import totals
 
 HOURS = (12, 24)
 

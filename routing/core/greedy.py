@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from routing.candidates import network
-from routing.optimize import team_requests
-from routing.problem import DispatchProblem, PlanResult
+from relief.routing.core.candidates import network
+from relief.routing.core.optimize import team_requests
+from relief.routing.core.problem import DispatchProblem, PlanResult
 
 
 def greedy(p: DispatchProblem) -> PlanResult:

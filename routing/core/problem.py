@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from depot.errors import InvalidInput
-from routing.travel import TravelParams
+from relief.errors import InvalidInput
+from relief.routing.core.travel import TravelParams
 
 PRIORITY_WEIGHT = {1: 8, 2: 4, 3: 2, 4: 1}
 SEGMENTS = 8

@@ -38,10 +38,10 @@ import shapely
 import shapely.ops
 from shapely.geometry import Polygon
 
-from routing import needs
-from routing.problem import IncidentSpec
-from routing.scenario import Area, Blizzard, Earthquake, Incidents, Scenario, ScenarioError
-from routing.travel import haversine_km
+from relief.routing.core import needs
+from relief.routing.core.problem import IncidentSpec
+from relief.routing.drills.scenario import Area, Blizzard, Earthquake, Incidents, Scenario, ScenarioError
+from relief.routing.core.travel import haversine_km
 
 LONG = (5.7123, 1.3626, -4.2903, 25.0)
 SHORT = (3.6588, 1.3626, -3.5406, 13.0)

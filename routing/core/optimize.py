@@ -30,9 +30,9 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from routing import solver
-from routing.candidates import ItemArcs, Network, item_arcs, network, weights
-from routing.problem import SEGMENTS, DispatchProblem, PlanResult
+from relief.routing.core import solver
+from relief.routing.core.candidates import ItemArcs, Network, item_arcs, network, weights
+from relief.routing.core.problem import SEGMENTS, DispatchProblem, PlanResult
 
 LIMIT = 2 ** 60
 

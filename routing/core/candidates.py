@@ -16,8 +16,8 @@ from datetime import date
 
 import numpy as np
 
-from routing import travel
-from routing.problem import PRIORITY_WEIGHT, DispatchProblem
+from relief.routing.core import travel
+from relief.routing.core.problem import PRIORITY_WEIGHT, DispatchProblem
 
 NO_EXPIRY = date.max.toordinal()
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from depot.errors import InvalidInput
-from routing.errors import InvalidTravelTable
+from relief.errors import InvalidInput
+from relief.errors import InvalidTravelTable
 
 EARTH_RADIUS_KM = 6371.0088
 

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 from sqlmodel import select
 
-from depot import db
-from depot.errors import InvalidFile
-from depot.models import Depot, Item, Team
-from routing import drills
+from relief.depot import db
+from relief.errors import InvalidFile
+from relief.depot.models import Depot, Item, Team
+from relief.routing.drills import run as drills
 
 
 def folder(path: str) -> Path:
@@ -27,7 +27,7 @@ def write_run(url: str, report: dict, path: str) -> list[str]:
     """Write drill.json, map.png, chart.png and report.md for one drill; returns the paths."""
     import matplotlib.pyplot as plt
 
-    from routing.maps import base_map, draw_flows
+    from relief.routing.outputs.maps import base_map, draw_flows
 
     out = folder(path)
     reg = drills.region(url)
@@ -118,7 +118,7 @@ def write_batch(url: str, result: dict, path: str) -> list[str]:
     """Write batch.json, a histogram of share met and a map of how often each county is short."""
     import matplotlib.pyplot as plt
 
-    from routing.maps import base_map
+    from relief.routing.outputs.maps import base_map
 
     out = folder(path)
     (out / "batch.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

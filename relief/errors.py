@@ -1,4 +1,4 @@
-"""Errors named after the domain.
+"""Every error relief raises on purpose, named after the domain: the one module of errors.
 
 Every error relief raises on purpose derives from ``ReliefError``. The command line
 turns one into a single message and an exit code in one place: ``InvalidInput``
@@ -39,6 +39,10 @@ class UnknownLot(InvalidInput):
 
 class UnknownRegion(InvalidInput):
     """The region name or folder cannot be loaded."""
+
+
+class UnknownScenario(InvalidInput):
+    """A scenario is neither a readable file nor the name of a shipped scenario."""
 
 
 class InvalidQuantity(InvalidInput):
@@ -91,3 +95,46 @@ class DatabaseNotEmpty(Refused):
 
 class DatabaseNotReady(Refused):
     """The database has no relief schema yet (run ``relief init``)."""
+
+
+# Dispatch and drills
+
+
+class OutsideRegion(InvalidInput):
+    """A point lies in no county of the loaded region."""
+
+
+class InvalidCoordinates(InvalidInput):
+    """A longitude or latitude is not a number in range."""
+
+
+class UnknownIncident(InvalidInput):
+    """No incident has the given id."""
+
+
+class UnknownPlan(InvalidInput):
+    """No dispatch plan has the given id."""
+
+
+class PlanState(Refused):
+    """The plan is not in a state that allows the operation (e.g. committing twice)."""
+
+
+class StalePlan(Refused):
+    """Stock, teams or incidents changed since the plan was made; ``lines`` lists what."""
+
+    def __init__(self, message: str, lines: list[str]):
+        super().__init__(message)
+        self.problems = lines
+
+
+class InvalidTravelTable(InvalidFile):
+    """A travel-time table names unknown codes or holds bad minutes."""
+
+
+class NothingToPlan(Refused):
+    """There is no open incident with an unmet need to plan for."""
+
+
+class ScenarioError(InvalidInput):
+    """A scenario file has a missing, unknown or out-of-range field."""

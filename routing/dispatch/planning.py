@@ -13,14 +13,14 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from depot import db
-from depot.errors import InvalidInput
-from depot.models import (Balance, County, Depot, Incident, IncidentNeed, IncidentTeam, Item, Lot, Plan, PlanShipment,
+from relief.depot import db
+from relief.errors import InvalidInput
+from relief.depot.models import (Balance, County, Depot, Incident, IncidentNeed, IncidentTeam, Item, Lot, Plan, PlanShipment,
                           PlanTeam, ReserveNorm, Team)
-from routing import summary
-from routing.errors import NothingToPlan, UnknownIncident
-from routing.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
-from routing.travel import TravelParams, read_table
+from relief.routing.core import summary
+from relief.errors import NothingToPlan, UnknownIncident
+from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
+from relief.routing.core.travel import TravelParams, read_table
 
 METHODS = ("optimal", "greedy")
 LIVE = ("committed", "shipped")
@@ -92,7 +92,7 @@ def params_for(s: Session, *, circuity: float = 1.3, speed: float = 60.0, max_ho
 
     Raises ``InvalidInput`` for out-of-range values and ``InvalidTravelTable`` for a bad table.
     """
-    from routing.incidents import region_rows
+    from relief.routing.dispatch.incidents import region_rows
 
     by_county = {r["county"].strip(): float(r["circuity"]) for r in region_rows(s, "circuity.csv")}
     table = {}
@@ -124,8 +124,8 @@ def plan(url: str, *, method: str = "optimal", incident_ids: list[int] | None = 
 
 def solve(problem: DispatchProblem, method: str = "optimal") -> dict:
     """Run ``method`` on ``problem`` and return the plan document (without a plan id)."""
-    from routing.greedy import greedy
-    from routing.optimize import optimal
+    from relief.routing.core.greedy import greedy
+    from relief.routing.core.optimize import optimal
 
     result = optimal(problem) if method == "optimal" else greedy(problem)
     tp = problem.params.travel

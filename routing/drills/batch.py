@@ -17,11 +17,12 @@ from datetime import date
 
 import numpy as np
 
-from depot import db
-from depot.errors import InvalidInput
-from routing import drills, sampling
-from routing.incidents import region_rows
-from routing.scenario import Scenario
+from relief.depot import db
+from relief.errors import InvalidInput
+from relief.routing.drills import run as drills
+from relief.routing.drills import sampling
+from relief.routing.dispatch.incidents import region_rows
+from relief.routing.drills.scenario import Scenario
 
 HAZARDS = ("earthquake", "blizzard", "flood")
 _state: dict = {}

