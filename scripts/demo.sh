@@ -34,7 +34,7 @@ step relief dispatch commit "$best"
 step relief stock show --depot L1504 --item CTENT12
 step relief stock verify
 # The drill planner: the same region against an earthquake near Chifeng, on a copy of the stock.
-step relief drill run data/scenarios/chifeng-m6-winter.toml --out "$out/drill"
+step relief drill run chifeng-m6-winter --out "$out/drill"
 
 printf '\nThe plan, its map and pick lists are in %s/plan; the drill report in %s/drill; the database is %s\n' "$out" "$out" "$RELIEF_DB"
 printf 'Try: RELIEF_DB=%s relief dispatch show %s\n' "$RELIEF_DB" "$best"
