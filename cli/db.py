@@ -28,7 +28,7 @@ def backup(file: Annotated[str, typer.Argument(help="Backup file to write.")], d
     from relief.depot import backup as backups
 
     result = backups.backup(url(db_), file)
-    out.print(str(result), markup=False)
+    out.print(str(result), markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -39,4 +39,4 @@ def restore(file: Annotated[str, typer.Argument(help="Backup file made by `relie
     from relief.depot import backup as backups
 
     result = backups.restore(url(db_), file, force=force)
-    out.print(str(result), markup=False)
+    out.print(str(result), markup=False, soft_wrap=True)
