@@ -9,8 +9,8 @@ in memory, so that only the planner is measured (no database reads while plannin
   in every county, at the county's centre. Priorities 1-4 are drawn by a seeded generator,
   people displaced are 0.05-2 % of the county's population, needs and team requests
   follow the region's norms for a winter day (``routing.needs``). Depots, lots, teams,
-  weights and floors come from ``routing.dispatch.build_problem`` and the parameters
-  from ``routing.dispatch.params_for`` (start 2027-01-15 08:00, 30 nearest depots).
+  weights and floors come from ``routing.books.dispatch_problem`` and the parameters
+  from ``routing.books.plan_params`` (start 2027-01-15 08:00, 30 nearest depots).
 * ``national``: a synthetic instance of national size, seeded: 2,900 depots (31 at
   region, about 330 at league, the rest at county level) clustered around 31
   provincial centres in a China-sized box (lon 75-134, lat 18-53), 50 items of
@@ -85,12 +85,11 @@ from sqlmodel import select
 
 from relief.depot import datafiles, db, region
 from relief.depot.models import County
-from relief.routing.dispatch import planning as dispatch
+from relief.routing import books
 from relief.routing.core import needs
 from relief.routing.core import summary
 from relief.routing.core.candidates import network
 from relief.routing.core.greedy import greedy
-from relief.routing.dispatch.incidents import need_rules
 from relief.routing.core.optimize import optimal
 from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
 
@@ -118,9 +117,9 @@ def inner_mongolia(seed: int, folder: str) -> tuple[DispatchProblem, dict]:
     region.init(url, "inner-mongolia", today=TODAY)
     try:
         with db.session(url) as s:
-            params = dispatch.params_for(s, start=START)
-            base = dispatch.build_problem(s, params, today=TODAY)
-            household, need_norms, team_norms = need_rules(s)
+            params = books.plan_params(s, start=START)
+            base = books.dispatch_problem(s, params, today=TODAY)
+            household, need_norms, team_norms = books.need_rules(s)
             counties = s.exec(select(County).order_by(County.adcode)).all()
     finally:
         db.dispose(url)
@@ -268,7 +267,7 @@ def same_plan(a, b) -> list[str]:
     """The parts of two plan results that differ (timings aside)."""
     diffs = [part for part in ("shipments", "teams", "unmet", "teams_unmet") if getattr(a, part) != getattr(b, part)]
     for key in ("status", "objective", "bound", "team_objective", "arcs"):
-        if a.solver.get(key) != b.solver.get(key):
+        if getattr(a.solver, key) != getattr(b.solver, key):
             diffs.append(f"solver {key}")
     return diffs
 
@@ -280,7 +279,7 @@ def run_method(name: str, problem: DispatchProblem, runs: int) -> dict:
     first, walls, builds, solves, differs = None, [], [], [], set()
     for _ in range(runs):
         result, wall, _ = call(fn, problem)
-        info = result.solver
+        info = dataclasses.asdict(result.solver)
         walls.append(wall)
         builds.append(info["build_seconds"])
         solves.append(info["seconds"] if name == "optimal" else max(info["seconds"] - info["build_seconds"], 0.0))
@@ -293,8 +292,8 @@ def run_method(name: str, problem: DispatchProblem, runs: int) -> dict:
     traced, _, peak = call(fn, problem, trace=True)
     differs.update(same_plan(first, traced))
     del traced
-    info = first.solver
-    totals = summary.totals(problem, first)
+    info = dataclasses.asdict(first.solver)
+    totals = dataclasses.asdict(summary.totals(problem, first))
     row = {"status": info["status"], "method": info["method"], "runs": runs, "wall_s": statistics.median(walls),
            "wall_min_s": min(walls), "build_s": statistics.median(builds), "solve_s": statistics.median(solves),
            "arcs": info["arcs"], "subproblems": info["subproblems"],
@@ -330,8 +329,8 @@ def run_outbound(problem: DispatchProblem) -> dict:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-    info = result.solver
-    totals = summary.totals(coupled, result)
+    info = dataclasses.asdict(result.solver)
+    totals = dataclasses.asdict(summary.totals(coupled, result))
     return {"status": info["status"], "method": info["method"], "wall_s": wall, "build_s": info["build_seconds"],
             "solve_s": info["seconds"], "arcs": info["arcs"], "objective": info["objective"], "bound": info["bound"],
             "quality": {k: totals.get(k) for k in QUALITY}}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from relief.cli.common import ActorOption, DbOption, JsonOption, actor, out, print_json, table, today, url
 from relief.errors import InvalidFile
+
+if TYPE_CHECKING:
+    from relief.routing.core.document import PlanDocument
+    from relief.routing.outputs.places import Places
 
 app = typer.Typer(help="Dispatch plans: supplies from depots and teams to open incidents.", no_args_is_help=True)
 
@@ -20,27 +25,27 @@ def hours(minutes: int | None) -> str:
     return "-" if minutes is None else f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def render(doc: dict) -> None:
+def render(doc: PlanDocument) -> None:
     """Print a plan document as tables: incidents, teams, totals, solver."""
-    rows = [{**r, "fill_pct": f"{r['fill']:.0%}", "first": hours(r["first_arrival_minutes"]),
-             "team_first": hours(r["first_team_minutes"]), "unmet": ", ".join(r["unmet_items"]) or ""}
-            for r in doc["incidents"]]
-    out.print(f"[bold]plan {doc['plan_id']}[/bold] ({doc['status']}, {doc['method']}) from {doc['start']}")
+    rows = [{**asdict(r), "fill_pct": f"{r.fill:.0%}", "first": hours(r.first_arrival_minutes),
+             "team_first": hours(r.first_team_minutes), "unmet": ", ".join(r.unmet_items) or ""}
+            for r in doc.incidents]
+    out.print(f"[bold]plan {doc.plan_id}[/bold] ({doc.status.value}, {doc.method.value}) from {doc.start}")
     table("incidents", [("id", "id"), ("name", "name"), ("county", "county"), ("priority", "priority"),
                         ("fill_pct", "need met"), ("first", "first supplies (h:mm)"), ("team_first", "first team"),
                         ("unmet", "short of")], rows)
-    teams = [{**t, "arrive": hours(t["minutes"])} for t in doc["teams"]]
+    teams = [{**asdict(t), "arrive": hours(t.minutes)} for t in doc.teams]
     table("teams", [("team", "team"), ("kind", "kind"), ("incident", "to incident"), ("km", "km"),
                     ("arrive", "arrives (h:mm)")], teams, empty="no team sent")
-    for miss in doc["teams_unmet"]:
-        out.print(f"  incident {miss['incident']}: no ready {miss['kind']} team for {miss['count']} request(s)")
-    t, s = doc["totals"], doc["solver"]
-    out.print(f"need met {t['fill']:.1%} (priority-weighted {t['weighted_fill']:.1%}, worst incident "
-              f"{t['worst_fill']:.1%}); {t['shipped_units']:,} of {t['need_units']:,} units in "
-              f"{t['shipment_lines']} lines, {t['tonnes']:,.1f} t, {t['tonne_km']:,.0f} t·km; "
-              f"priority-weighted unmet {t['weighted_unmet']:,.2f} item-needs")
-    out.print(f"solver: {s['status']} ({s['proof']}), {s['method']}; build {s['build_seconds']:.3f} s, "
-              f"solve {s['seconds']:.3f} s, {s['arcs']:,} candidate arcs")
+    for miss in doc.teams_unmet:
+        out.print(f"  incident {miss.incident}: no ready {miss.kind} team for {miss.count} request(s)")
+    t, s = doc.totals, doc.solver
+    out.print(f"need met {t.fill:.1%} (priority-weighted {t.weighted_fill:.1%}, worst incident "
+              f"{t.worst_fill:.1%}); {t.shipped_units:,} of {t.need_units:,} units in "
+              f"{t.shipment_lines} lines, {t.tonnes:,.1f} t, {t.tonne_km:,.0f} t·km; "
+              f"priority-weighted unmet {t.weighted_unmet:,.2f} item-needs")
+    out.print(f"solver: {s.status.value} ({s.proof}), {s.method}; build {s.build_seconds:.3f} s, "
+              f"solve {s.seconds:.3f} s, {s.arcs:,} candidate arcs")
 
 
 @app.command()
@@ -58,6 +63,8 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
          out_dir: Annotated[str | None, typer.Option("--out", help="Also write plan.json, pick lists, GeoJSON and map here.")] = None,
          db_: DbOption = None) -> None:
     """Make a draft plan for all open incidents (or the ones named)."""
+    from relief.routing import books
+    from relief.routing.core.document import as_json as plain
     from relief.routing.dispatch import planning as dispatch
 
     target = url(db_)
@@ -68,14 +75,14 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
                         max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, outbound=outbound,
                         travel_table=travel)
     if out_dir:
-        written = write_all(target, doc, out_dir)
+        written = write_all(doc, books.places(target), out_dir)
     if as_json:
-        print_json(doc)
+        print_json(plain(doc))
         return
     render(doc)
     if out_dir:
         out.print(f"wrote {', '.join(written)}")
-    out.print(f"review, then: relief dispatch commit {doc['plan_id']}")
+    out.print(f"review, then: relief dispatch commit {doc.plan_id}")
 
 
 def departure(value: str | None):
@@ -115,17 +122,18 @@ def prepare(out_dir: str) -> Path:
     return folder
 
 
-def write_all(target: str, doc: dict, out_dir: str) -> list[str]:
-    """Write plan.json, pick lists (CSV, XLSX), GeoJSON and the PNG map into ``out_dir``."""
+def write_all(doc: PlanDocument, places: Places, out_dir: str) -> list[str]:
+    """Write plan.json, pick lists (CSV, XLSX), GeoJSON and the PNG map of ``doc`` into ``out_dir``."""
     import json
 
+    from relief.routing.core.document import as_json as plain
     from relief.routing.outputs.export import export
 
-    base = prepare(out_dir) / f"plan-{doc['plan_id']}"
-    Path(f"{base}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    base = prepare(out_dir) / f"plan-{doc.plan_id}"
+    Path(f"{base}.json").write_text(json.dumps(plain(doc), ensure_ascii=False, indent=2), encoding="utf-8")
     written = [f"{base}.json"]
     for fmt, suffix in (("csv", "-picklist.csv"), ("xlsx", "-picklists.xlsx"), ("geojson", ".geojson"), ("png", ".png")):
-        written.append(export(target, doc["plan_id"], fmt, f"{base}{suffix}"))
+        written.append(export(doc, places, fmt, f"{base}{suffix}"))
     return written
 
 
@@ -149,11 +157,12 @@ def list_(as_json: JsonOption = False, db_: DbOption = None) -> None:
 @app.command()
 def show(plan_id: PlanId, as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Show a saved plan."""
+    from relief.routing.core.document import as_json as plain
     from relief.routing.dispatch import plans
 
     doc = plans.show(url(db_), plan_id)
     if as_json:
-        print_json(doc)
+        print_json(plain(doc))
         return
     render(doc)
 
@@ -164,8 +173,8 @@ def commit(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> No
     from relief.routing.dispatch import plans
 
     doc = plans.commit(url(db_), plan_id, actor=actor(who), today=today())
-    out.print(f"plan {plan_id} committed: {len(doc['shipments'])} lines reserved, "
-              f"{len(doc['teams'])} team(s) deployed; ship with: relief dispatch ship {plan_id}")
+    out.print(f"plan {plan_id} committed: {len(doc.shipments)} lines reserved, "
+              f"{len(doc.teams)} team(s) deployed; ship with: relief dispatch ship {plan_id}")
 
 
 @app.command()
@@ -174,8 +183,8 @@ def ship(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> None
     from relief.routing.dispatch import plans
 
     doc = plans.ship(url(db_), plan_id, actor=actor(who), today=today())
-    out.print(f"plan {plan_id} shipped: {doc['totals']['shipped_units']:,} units issued from "
-              f"{len({s['depot'] for s in doc['shipments']})} depot(s)")
+    out.print(f"plan {plan_id} shipped: {doc.totals.shipped_units:,} units issued from "
+              f"{len({s.depot for s in doc.shipments})} depot(s)")
 
 
 @app.command()
@@ -193,7 +202,13 @@ def export_(plan_id: PlanId,
             out_path: Annotated[str, typer.Option("--out", help="Output file.")],
             db_: DbOption = None) -> None:
     """Export a plan: pick lists (csv, xlsx: one sheet per depot), GeoJSON, or a PNG map."""
+    from relief.routing import books
+    from relief.routing.dispatch import plans
     from relief.routing.outputs.export import export
 
-    path = export(url(db_), plan_id, fmt, out_path)
+    from relief.routing.outputs.export import check
+
+    target = url(db_)
+    check(fmt, out_path)
+    path = export(plans.show(target, plan_id), books.places(target), fmt, out_path)
     out.print(f"wrote {path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -37,11 +38,12 @@ def run(scenario: Annotated[str, typer.Argument(
     report = drills.run(target, scenario, method=method, today=today())
     written = []
     if out_dir:
+        from relief.routing import books
         from relief.routing.outputs.drill_report import write_run
 
-        written = write_run(target, report, out_dir)
+        written = write_run(report, books.places(target), out_dir)
     if as_json:
-        print_json(report)
+        print_json(drills.as_json(report))
         return
     render(report)
     if written:
@@ -52,29 +54,29 @@ def _hours(minutes: int | None) -> str:
     return "-" if minutes is None else f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def render(report: dict) -> None:
-    """Print a drill report: affected counties, shares met, unmet, teams, depots, restocking."""
-    s, m = report["scenario"], report["metrics"]
-    displaced = sum(a["displaced"] for a in report["affected"])
+def render(report) -> None:
+    """Print a drill report (a ``DrillReport``): affected counties, shares met, unmet, teams, depots, restocking."""
+    s, m = report.scenario, report.metrics
+    displaced = sum(a["displaced"] for a in report.affected)
     out.print(f"[bold]{s['name']}[/bold] ({s['hazard']['type']}, {s['start']}): {displaced:,} people displaced "
-              f"in {len(report['affected'])} counties")
+              f"in {len(report.affected)} counties")
     table("affected counties", [("county", "county"), ("name", "name"), ("intensity", "intensity"),
                                 ("population", "population"), ("displaced", "displaced")],
-          sorted(report["affected"], key=lambda a: -a["displaced"])[:15], empty="no county affected")
-    if not report["plan"]:
+          sorted(report.affected, key=lambda a: -a["displaced"])[:15], empty="no county affected")
+    if not report.plan:
         return
     out.print(f"need met {m['fill']:.1%} (priority-weighted {m['weighted_fill']:.1%}, worst incident "
               f"{m['worst_fill']:.1%}); within 12 h {m['within_12h']:.1%}, within 24 h {m['within_24h']:.1%}; "
               f"{m['unmet_units']:,} of {m['need_units']:,} units unmet")
     unmet = {u["item"]: u["qty"] for u in m["unmet_by_item"]}
     items = [{**n, "unmet": unmet.get(n["item"], 0), "share": f"{1 - unmet.get(n['item'], 0) / n['qty']:.0%}"}
-             for n in sorted(report["needs"], key=lambda n: -unmet.get(n["item"], 0))]
+             for n in sorted(report.needs, key=lambda n: -unmet.get(n["item"], 0))]
     table("need by item", [("item", "item"), ("qty", "need"), ("unmet", "unmet"), ("share", "met")], items)
     short: dict[int, list[str]] = {}
     for u in m["unmet_by_incident"]:
         short.setdefault(u["incident"], []).append(f"{u['item']} {u['qty']:,}")
-    rows = [{**r, "fill_pct": f"{r['fill']:.0%}", "first": _hours(r["first_arrival_minutes"]),
-             "short": ", ".join(short.get(r["id"], []))} for r in report["plan"]["incidents"]]
+    rows = [{**asdict(r), "fill_pct": f"{r.fill:.0%}", "first": _hours(r.first_arrival_minutes),
+             "short": ", ".join(short.get(r.id, []))} for r in report.plan.incidents]
     table("incidents", [("id", "id"), ("name", "name"), ("priority", "priority"), ("people", "people"),
                         ("fill_pct", "need met"), ("first", "first delivery (h:mm)"), ("short", "unmet")], rows)
     teams = [{**t, "hours": _hours(t["minutes"])} for t in m["teams"]]
@@ -85,7 +87,7 @@ def render(report: dict) -> None:
     emptied = ", ".join(f"{d['depot']} ({len(d['items'])} items)" for d in m["depots_emptied"]) or "none"
     out.print(f"depots emptied: {emptied}")
     table("restocking to close the gap within 12 h", [("depot", "depot"), ("item", "item"), ("qty", "units")],
-          report["restock"][:15], empty="nothing to restock")
+          report.restock[:15], empty="nothing to restock")
 
 
 @app.command()
@@ -112,9 +114,10 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
                              progress=lambda k: bar.advance(task, k))
     written = []
     if out_dir:
+        from relief.routing import books
         from relief.routing.outputs.drill_report import write_batch
 
-        written = write_batch(target, result, out_dir)
+        written = write_batch(result, books.places(target), out_dir)
     if as_json:
         print_json({k: v for k, v in result.items() if k != "scenarios"})
         return

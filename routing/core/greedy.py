@@ -14,7 +14,8 @@ from datetime import date
 
 from relief.routing.core.candidates import network
 from relief.routing.core.optimize import team_requests
-from relief.routing.core.problem import DispatchProblem, PlanResult
+from relief.routing.core.problem import DispatchProblem
+from relief.routing.core.results import PlanResult, Shipment, Shortfall, SolverInfo, SolveStatus, TeamShortfall, TeamTrip
 
 
 def greedy(p: DispatchProblem) -> PlanResult:
@@ -53,19 +54,20 @@ def greedy(p: DispatchProblem) -> PlanResult:
                     if outbound is not None:
                         outbound[code] -= take * p.weight_kg[item]
                     qty -= take
-                    shipments.append({"depot": code, "incident": inc.id, "item": item, "lot": lot["lot"], "qty": take,
-                                      "km": round(float(net.depots.km[d, n]), 1), "minutes": minutes})
+                    shipments.append(Shipment(code, inc.id, item, lot["lot"], take,
+                                              round(float(net.depots.km[d, n]), 1), minutes))
                     if qty == 0:
                         break
             if qty:
-                unmet.append({"incident": inc.id, "item": item, "qty": qty})
+                unmet.append(Shortfall(inc.id, item, qty))
     teams, teams_unmet = _teams(p, net, order)
     seconds = time.perf_counter() - start
-    info = {"status": "heuristic", "method": "greedy: priority order, nearest depot with stock first",
-            "objective": None, "bound": None, "seconds": round(seconds, 4), "build_seconds": round(net.seconds, 4),
-            "subproblems": 0, "arcs": int(len(net.pair_depot)), "proven_optimal": False,
-            "proof": "a rule of thumb, not an optimization"}
-    return PlanResult(shipments, teams, sorted(unmet, key=lambda r: (r["incident"], r["item"])), teams_unmet, info)
+    info = SolverInfo(status=SolveStatus.HEURISTIC, method="greedy: priority order, nearest depot with stock first",
+                      objective=None, bound=None, seconds=round(seconds, 4), build_seconds=round(net.seconds, 4),
+                      subproblems=0, arcs=int(len(net.pair_depot)), proven_optimal=False,
+                      proof="a rule of thumb, not an optimization")
+    return PlanResult(tuple(shipments), tuple(teams), tuple(sorted(unmet, key=lambda r: (r.incident, r.item))),
+                      tuple(teams_unmet), info)
 
 
 def _stock(p: DispatchProblem) -> dict[tuple[str, str], list[dict]]:
@@ -92,9 +94,9 @@ def _teams(p: DispatchProblem, net, order: list[int]):
         fits.sort(key=lambda t: (net.teams.minutes[t, n], p.teams[t].code))
         for t in fits[:count]:
             busy.add(t)
-            teams.append({"team": p.teams[t].code, "kind": kind, "incident": p.incidents[n].id,
-                          "km": round(float(net.teams.km[t, n]), 1), "minutes": int(net.teams.minutes[t, n])})
+            teams.append(TeamTrip(p.teams[t].code, kind, p.incidents[n].id, round(float(net.teams.km[t, n]), 1),
+                                  int(net.teams.minutes[t, n])))
         if count > len(fits):
-            uncovered.append({"incident": p.incidents[n].id, "kind": kind, "count": count - len(fits[:count])})
-    return sorted(teams, key=lambda t: (t["incident"], t["minutes"], t["team"])), uncovered
+            uncovered.append(TeamShortfall(p.incidents[n].id, kind, count - len(fits[:count])))
+    return sorted(teams, key=lambda t: (t.incident, t.minutes, t.team)), uncovered
 

@@ -32,7 +32,8 @@ import scipy.sparse as sp
 
 from relief.routing.core import solver
 from relief.routing.core.candidates import ItemArcs, Network, item_arcs, network, weights
-from relief.routing.core.problem import SEGMENTS, DispatchProblem, PlanResult
+from relief.routing.core.problem import SEGMENTS, DispatchProblem
+from relief.routing.core.results import PlanResult, Shipment, Shortfall, SolverInfo, TeamShortfall, TeamTrip
 
 LIMIT = 2 ** 60
 
@@ -67,14 +68,14 @@ def optimal(p: DispatchProblem) -> PlanResult:
     all_solutions = solutions + [team_solution]
     statuses = {s.status for s in all_solutions}
     status = solver.FAILED if solver.FAILED in statuses else solver.FEASIBLE if solver.FEASIBLE in statuses else solver.OPTIMAL
-    info = {"status": status, "method": how, "objective": float(sum(s.objective for s in solutions)),
-            "bound": float(sum(s.bound for s in solutions)), "team_objective": team_solution.objective,
-            "seconds": round(sum(s.seconds for s in all_solutions), 4), "build_seconds": round(build, 4),
-            "subproblems": len(all_solutions), "arcs": int(sum(len(t.tail) for t in problems)),
-            "proven_optimal": status == solver.OPTIMAL and not coupled,
-            "proof": ("proven optimal" if not coupled else f"within {solver.MIP_GAP:.2%} of the bound")
-            if status == solver.OPTIMAL else "not proven optimal"}
-    return PlanResult(shipments, teams, unmet, teams_unmet, info)
+    info = SolverInfo(status=status, method=how, objective=float(sum(s.objective for s in solutions)),
+                      bound=float(sum(s.bound for s in solutions)), team_objective=float(team_solution.objective),
+                      seconds=round(sum(s.seconds for s in all_solutions), 4), build_seconds=round(build, 4),
+                      subproblems=len(all_solutions), arcs=int(sum(len(t.tail) for t in problems)),
+                      proven_optimal=status == solver.OPTIMAL and not coupled,
+                      proof=("proven optimal" if not coupled else f"within {solver.MIP_GAP:.2%} of the bound")
+                      if status == solver.OPTIMAL else "not proven optimal")
+    return PlanResult(tuple(shipments), tuple(teams), tuple(unmet), tuple(teams_unmet), info)
 
 
 def _unit_cost(p: DispatchProblem, a: ItemArcs) -> np.ndarray:
@@ -127,8 +128,9 @@ def _read_back(p: DispatchProblem, arcs: list[ItemArcs], solutions: list[solver.
             line["qty"] += int(s.flow[n])
         for sink in np.nonzero(s.shortage)[0]:
             unmet.append({"incident": p.incidents[a.sink_incident[sink]].id, "item": a.item, "qty": int(s.shortage[sink])})
-    shipments = sorted(lines.values(), key=lambda r: (r["incident"], r["item"], r["minutes"], r["depot"], r["lot"]))
-    return shipments, sorted(unmet, key=lambda r: (r["incident"], r["item"]))
+    shipments = sorted((Shipment(**line) for line in lines.values()),
+                       key=lambda r: (r.incident, r.item, r.minutes, r.depot, r.lot))
+    return shipments, sorted((Shortfall(**u) for u in unmet), key=lambda r: (r.incident, r.item))
 
 
 def team_requests(p: DispatchProblem) -> list[tuple[int, str, int]]:
@@ -140,7 +142,7 @@ def assign_teams(p: DispatchProblem, net: Network):
     """Assign ready teams to team requests optimally; returns (teams, uncovered, solution)."""
     requests = team_requests(p)
     if not requests or not p.teams:
-        uncovered = [{"incident": p.incidents[n].id, "kind": k, "count": c} for n, k, c in requests]
+        uncovered = [TeamShortfall(p.incidents[n].id, k, c) for n, k, c in requests]
         return [], uncovered, solver.Solution(np.zeros(0), np.zeros(0), solver.OPTIMAL, 0.0, 0.0, 0.0)
     req_inc = np.array([r[0] for r in requests])
     req_kind = np.array([r[1] for r in requests])
@@ -157,8 +159,8 @@ def assign_teams(p: DispatchProblem, net: Network):
     solution = solver.solve_transport(solver.Transport(np.ones(len(p.teams), np.int64), demand, tail, head,
                                                        cost.astype(np.int64), seg_cap, seg_cost.astype(np.int64)))
     chosen = np.nonzero(solution.flow)[0]
-    teams = [{"team": p.teams[tail[n]].code, "kind": p.teams[tail[n]].kind, "incident": p.incidents[req_inc[head[n]]].id,
-              "km": round(float(net.teams.km[tail[n], req_inc[head[n]]]), 1), "minutes": int(minutes[n])} for n in chosen]
-    uncovered = [{"incident": p.incidents[req_inc[r]].id, "kind": str(req_kind[r]), "count": int(solution.shortage[r])}
+    teams = [TeamTrip(p.teams[tail[n]].code, p.teams[tail[n]].kind, p.incidents[req_inc[head[n]]].id,
+                      round(float(net.teams.km[tail[n], req_inc[head[n]]]), 1), int(minutes[n])) for n in chosen]
+    uncovered = [TeamShortfall(p.incidents[req_inc[r]].id, str(req_kind[r]), int(solution.shortage[r]))
                  for r in np.nonzero(solution.shortage)[0]]
-    return sorted(teams, key=lambda t: (t["incident"], t["minutes"], t["team"])), uncovered, solution
+    return sorted(teams, key=lambda t: (t.incident, t.minutes, t.team)), uncovered, solution

@@ -3,7 +3,7 @@
 A ``DispatchProblem`` holds everything a plan is computed from: open incidents with
 their needs and team requests, the available lots at each depot, ready teams, item
 weights, reserve floors and the parameters. Both the optimizer and the greedy rule of
-thumb take one and return a ``PlanResult``.
+thumb take one and return a ``PlanResult`` (``routing.core.results``).
 """
 
 from __future__ import annotations
@@ -114,14 +114,3 @@ class DispatchProblem:
             for item, qty in inc.needs:
                 if item not in self.weight_kg or qty <= 0:
                     raise InvalidInput(f"incident {inc.id}: need {item}={qty} names an unknown item or no units")
-
-
-@dataclass
-class PlanResult:
-    """What a method decided: shipments, team assignments, unmet needs, solver facts."""
-
-    shipments: list[dict]
-    teams: list[dict]
-    unmet: list[dict]
-    teams_unmet: list[dict]
-    solver: dict

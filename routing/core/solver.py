@@ -23,7 +23,9 @@ import scipy.sparse as sp
 from ortools.graph.python import min_cost_flow
 from ortools.linear_solver.python import model_builder as mb
 
-OPTIMAL, FEASIBLE, FAILED = "optimal", "feasible", "failed"
+from relief.routing.core.results import SolveStatus
+
+OPTIMAL, FEASIBLE, FAILED = SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.FAILED
 MIP_GAP = 1e-4  # HiGHS's relative optimality gap for the coupled model
 
 
@@ -52,7 +54,7 @@ class Solution:
 
     flow: np.ndarray
     shortage: np.ndarray
-    status: str
+    status: SolveStatus
     objective: float
     bound: float
     seconds: float

@@ -13,41 +13,11 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from relief.depot import datafiles, db
-from relief.errors import InvalidFile, ReliefError, UnknownItem
-from relief.depot.models import County, Incident, IncidentNeed, IncidentTeam, Item, Meta
-from relief.routing.core import geo
-from relief.routing.core import needs
-from relief.errors import UnknownIncident
-
-_counties: dict[str, geo.Counties] = {}
-
-
-def counties(s: Session, url: str) -> geo.Counties:
-    """The region's counties with a spatial index (cached per database URL)."""
-    if url not in _counties:
-        rows = s.exec(select(County.adcode, County.name, County.geometry).order_by(County.adcode)).all()
-        _counties[url] = geo.Counties.from_rows(list(rows))
-    return _counties[url]
-
-
-def region_meta(s: Session) -> dict[str, str]:
-    """The key/value facts stored by ``relief init`` (name, household_size, folder ...)."""
-    return {m.key: m.value for m in s.exec(select(Meta))}
-
-
-def region_rows(s: Session, name: str) -> list[dict]:
-    """Rows of a region table (``needs.csv``, ``circuity.csv`` ...) as stored by ``relief
-    init``, so that every user of a shared database plans with the same rules."""
-    meta = region_meta(s)
-    stored = meta.get(f"table:{name}")
-    return json.loads(stored) if stored is not None else datafiles.region_table(meta.get("folder"), name)
-
-
-def need_rules(s: Session) -> tuple[float, list[needs.NeedNorm], list[needs.TeamNorm]]:
-    """Household size, need norms and team norms of the loaded region."""
-    return (float(region_meta(s).get("household_size", 3.0)),
-            needs.need_norms(region_rows(s, "needs.csv")), needs.team_norms(region_rows(s, "team_norms.csv")))
+from relief.depot import db
+from relief.depot.models import County, Incident, IncidentNeed, IncidentTeam, Item
+from relief.errors import InvalidFile, ReliefError, UnknownIncident, UnknownItem
+from relief.routing import books
+from relief.routing.core import geo, needs
 
 
 def add(url: str, name: str, lon: object, lat: object, *, people: object = 0, priority: object = 3,
@@ -55,7 +25,8 @@ def add(url: str, name: str, lon: object, lat: object, *, people: object = 0, pr
     """Register one incident; returns it as ``list`` shows it.
 
     The county is found from the point. Needs and team requests not given are derived
-    from people displaced and the region's norms (seasonal by ``today``). Raises
+    from people displaced and the region's norms (seasonal by ``today`` and the region's
+    winter months). Raises
     ``InvalidCoordinates``, ``OutsideRegion``, ``UnknownItem``, ``InvalidInput``.
     """
     row = {"name": name, "lon": lon, "lat": lat, "people": people, "priority": priority,
@@ -139,9 +110,10 @@ def _pairs(value) -> list[str]:
 
 
 def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
-    where = counties(s, url)
+    where = books.counties(s, url)
     items = set(s.exec(select(Item.code)))
-    household, need_norms, team_norms = need_rules(s)
+    household, need_norms, team_norms = books.need_rules(s)
+    months = books.winter_months(s)
     problems, made = [], []
     for row in rows:
         if row.get("error"):
@@ -163,7 +135,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
                 raise
             problems.append(f"{row['line']}: {exc}")
             continue
-        derived = needs.derive_needs(people, household, need_norms, today)
+        derived = needs.derive_needs(people, household, need_norms, today, months)
         wanted = {**{k: v for k, v in derived.items() if k in items}, **given}
         teams = {**needs.derive_teams(people, priority, team_norms), **asked}
         made.append((Incident(name=name, lon=lon, lat=lat, county=county, people=people, priority=priority,

@@ -17,17 +17,23 @@ from relief.errors import InvalidFile, RefusedRows
 from relief.depot.ledger import DocumentRequest, post
 from relief.depot.models import Incident, IncidentNeed, IncidentTeam, Lot, Plan, PlanShipment, PlanTeam, Team
 from relief.depot.posting import Operation
-from relief.routing.dispatch.planning import LIVE, committed_supplies, committed_teams
+from relief.routing import books
+from relief.routing.core import document as documents
+from relief.routing.core.document import PlanDocument
+from relief.routing.core.results import PlanStatus
 from relief.errors import PlanState, StalePlan, UnknownPlan
 
 PAST = {"commit": "committed", "ship": "shipped", "cancel": "cancelled"}
 
 
-def show(url: str, plan_id: int) -> dict:
+def show(url: str, plan_id: int) -> PlanDocument:
     """The saved document of a plan with its current status; raises ``UnknownPlan``."""
     with db.session(url) as s:
-        row = _plan(s, plan_id)
-        return {**json.loads(row.document), "status": row.status}
+        return _document(_plan(s, plan_id))
+
+
+def _document(row: Plan) -> PlanDocument:
+    return documents.from_json(json.loads(row.document)).with_(status=PlanStatus(row.status))
 
 
 def listing(url: str) -> list[dict]:
@@ -50,13 +56,13 @@ def _plan(s: Session, plan_id: int, lock: bool = False) -> Plan:
     return row
 
 
-def commit(url: str, plan_id: int, *, actor: str, today: date) -> dict:
+def commit(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
     """Reserve every line of a draft plan and deploy its teams, all or nothing.
 
     Raises ``UnknownPlan``, ``PlanState`` (not a draft: committed twice, cancelled ...)
     and ``StalePlan`` listing every line that stock, teams or incidents no longer allow.
     """
-    def work(s: Session) -> dict:
+    def work(s: Session) -> PlanDocument:
         row = _plan(s, plan_id, lock=True)
         _require(row, "draft", "commit")
         lines = list(s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id)))
@@ -91,7 +97,7 @@ def _stale_incidents(s: Session, lines: list[PlanShipment], teams: list[PlanTeam
 
 def _beyond_need(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -> list[str]:
     """What this plan would send beyond an incident's need, given plans committed since it was made."""
-    sent, teamed = committed_supplies(s), committed_teams(s)
+    sent, teamed = books.committed_supplies(s), books.committed_teams(s)
     need = {(n.incident, n.item): n.qty for n in s.exec(select(IncidentNeed))}
     asked = {(t.incident, t.kind): t.count for t in s.exec(select(IncidentTeam))}
     mine: dict[tuple[int, str], int] = {}
@@ -120,12 +126,12 @@ def _explain(problem: str, lines: list[PlanShipment]) -> str:
     return f"{ln.qty} {ln.item} lot {ln.lot} from {ln.depot} to incident {ln.incident}: {rest}"
 
 
-def ship(url: str, plan_id: int, *, actor: str, today: date) -> dict:
+def ship(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
     """Issue the reserved stock of a committed plan; raises ``UnknownPlan`` or ``PlanState``."""
     return _move(url, plan_id, "dispatch", "committed", "shipped", actor, today)
 
 
-def cancel(url: str, plan_id: int, *, actor: str, today: date) -> dict:
+def cancel(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
     """Cancel a draft or committed plan: release its reservations and ready its teams.
 
     Raises ``UnknownPlan``, or ``PlanState`` for a plan already shipped or cancelled.
@@ -137,15 +143,15 @@ def cancel(url: str, plan_id: int, *, actor: str, today: date) -> dict:
     if status == "committed":
         return _move(url, plan_id, "release", "committed", "cancelled", actor, today)
 
-    def work(s: Session) -> dict:
+    def work(s: Session) -> PlanDocument:
         row = _plan(s, plan_id, lock=True)
         _require(row, "draft", "cancel")
         return _set_status(s, row, "cancelled")
     return db.write(url, work)
 
 
-def _move(url: str, plan_id: int, kind: str, before: str, after: str, actor: str, today: date) -> dict:
-    def work(s: Session) -> dict:
+def _move(url: str, plan_id: int, kind: str, before: str, after: str, actor: str, today: date) -> PlanDocument:
+    def work(s: Session) -> PlanDocument:
         row = _plan(s, plan_id, lock=True)
         _require(row, before, "ship" if kind == "dispatch" else "cancel")
         lines = list(s.exec(select(PlanShipment).where(PlanShipment.plan == plan_id).order_by(PlanShipment.id)))
@@ -154,8 +160,7 @@ def _move(url: str, plan_id: int, kind: str, before: str, after: str, actor: str
         ops = [Operation(kind, ln.depot, ln.item, ln.qty, lot=ln.lot, to=f"incident {ln.incident}") for ln in lines]
         post(s, [DocumentRequest(f"PLAN-{plan_id}-{kind.upper()}", kind, ops)], actor=actor, today=today)
         if kind == "release":
-            held = set(s.exec(select(PlanTeam.team).join(Plan, Plan.id == PlanTeam.plan)
-                              .where(Plan.status.in_(LIVE), Plan.id != plan_id)))
+            held = books.teams_held(s, besides=plan_id)
             for t in s.exec(select(PlanTeam).where(PlanTeam.plan == plan_id)):
                 team = s.exec(select(Team).where(Team.code == t.team).with_for_update()).one()
                 if team.status == "deployed" and t.team not in held:
@@ -184,8 +189,8 @@ def _require(row: Plan, status: str, verb: str) -> None:
         raise PlanState(f"cannot {verb} plan {row.id}: it is {row.status}; only a {status} plan can be {PAST[verb]}")
 
 
-def _set_status(s: Session, row: Plan, status: str) -> dict:
+def _set_status(s: Session, row: Plan, status: str) -> PlanDocument:
     row.status = status
     s.add(row)
     s.flush()
-    return {**json.loads(row.document), "status": status}
+    return _document(row)

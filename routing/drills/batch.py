@@ -21,7 +21,7 @@ from relief.depot import db
 from relief.errors import InvalidInput
 from relief.routing.drills import run as drills
 from relief.routing.drills import sampling
-from relief.routing.dispatch.incidents import region_rows
+from relief.routing import books
 from relief.routing.drills.scenario import Scenario
 
 HAZARDS = ("earthquake", "blizzard", "flood")
@@ -34,15 +34,15 @@ def _init(reg, base) -> None:
 
 def _one(scenario: Scenario) -> dict:
     report = drills.simulate(_state["region"], _state["base"], scenario)
-    m = report["metrics"]
-    fills = {row["county"]: row["fill"] for row in (report["plan"] or {}).get("incidents", [])}
-    firsts = [row["first_arrival_minutes"] for row in (report["plan"] or {}).get("incidents", [])
-              if row["first_arrival_minutes"] is not None]
+    m = report.metrics
+    rows = report.plan.incidents if report.plan else ()
+    fills = {row.county: row.fill for row in rows}
+    firsts = [row.first_arrival_minutes for row in rows if row.first_arrival_minutes is not None]
     unmet = {u["item"]: u["qty"] for u in m.get("unmet_by_item", [])}
-    need = {n["item"]: n["qty"] for n in report["needs"]}
+    need = {n["item"]: n["qty"] for n in report.needs}
     first_out = max(unmet, key=lambda i: (unmet[i] / need[i], i)) if unmet else None
-    return {"name": scenario.name, "displaced": sum(a["displaced"] for a in report["affected"]),
-            "counties": len(report["affected"]), "fill": m["fill"], "weighted_fill": m["weighted_fill"],
+    return {"name": scenario.name, "displaced": sum(a["displaced"] for a in report.affected),
+            "counties": len(report.affected), "fill": m["fill"], "weighted_fill": m["weighted_fill"],
             "worst_fill": m["worst_fill"], "within_12h": m.get("within_12h", 1.0), "county_fill": fills,
             "unmet_items": sorted(unmet), "first_out": first_out, "first_minutes": firsts}
 
@@ -73,7 +73,7 @@ def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None,
     workers = check(hazard, n, workers)
     reg = drills.region(url)
     with db.session(url) as s:
-        zone_rows = region_rows(s, "hazard_zones.csv")
+        zone_rows = books.region_rows(s, "hazard_zones.csv")
     scenarios = sampling.sample(hazard, n, seed, reg, zone_rows, start or today)
     base = drills.base_problem(url, Scenario("batch", scenarios[0].start, scenarios[0].hazard), today=today)
     start = time.perf_counter()

@@ -7,10 +7,13 @@ truck arrives within 12 hours of the start.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 
 from relief.routing.core.candidates import Network
-from relief.routing.core.problem import DispatchProblem, PlanResult
+from relief.routing.core.problem import DispatchProblem
+from relief.routing.core.results import PlanResult
 from relief.routing.core.summary import incidents as incident_rows
 from relief.routing.core.summary import totals
 
@@ -27,24 +30,24 @@ def drill_metrics(p: DispatchProblem, r: PlanResult) -> dict:
     for hours in HOURS:
         sent: dict[tuple[int, str], int] = {}
         for line in r.shipments:
-            if line["minutes"] <= hours * 60:
-                key = (line["incident"], line["item"])
-                sent[key] = sent.get(key, 0) + line["qty"]
+            if line.minutes <= hours * 60:
+                key = (line.incident, line.item)
+                sent[key] = sent.get(key, 0) + line.qty
         shares = [min(1.0, sent.get((inc.id, item), 0) / qty) for inc in p.incidents for item, qty in inc.needs]
         within[f"within_{hours}h"] = round(float(np.mean(shares)), 4) if shares else 1.0
     unmet_item: dict[str, int] = {}
     for u in r.unmet:
-        unmet_item[u["item"]] = unmet_item.get(u["item"], 0) + u["qty"]
-    firsts = [row["first_arrival_minutes"] for row in rows if row["first_arrival_minutes"] is not None]
-    return {"fill": t["fill"], "weighted_fill": t["weighted_fill"], "worst_fill": t["worst_fill"],
-            "need_units": t["need_units"], "unmet_units": t["unmet_units"], "weighted_unmet": t["weighted_unmet"],
-            "tonne_km": t["tonne_km"], **within,
+        unmet_item[u.item] = unmet_item.get(u.item, 0) + u.qty
+    firsts = [row.first_arrival_minutes for row in rows if row.first_arrival_minutes is not None]
+    return {"fill": t.fill, "weighted_fill": t.weighted_fill, "worst_fill": t.worst_fill,
+            "need_units": t.need_units, "unmet_units": t.unmet_units, "weighted_unmet": t.weighted_unmet,
+            "tonne_km": t.tonne_km, **within,
             "unmet_by_item": [{"item": k, "qty": v} for k, v in sorted(unmet_item.items(), key=lambda kv: -kv[1])],
-            "unmet_by_incident": r.unmet,
-            "first_delivery": [{"incident": row["id"], "county": row["county"], "minutes": row["first_arrival_minutes"]}
+            "unmet_by_incident": [asdict(u) for u in r.unmet],
+            "first_delivery": [{"incident": row.id, "county": row.county, "minutes": row.first_arrival_minutes}
                                for row in rows],
             "first_delivery_median_minutes": float(np.median(firsts)) if firsts else None,
-            "teams": r.teams, "teams_uncovered": r.teams_unmet,
+            "teams": [asdict(t) for t in r.teams], "teams_uncovered": [asdict(u) for u in r.teams_unmet],
             "depots_emptied": depots_emptied(p, r)}
 
 
@@ -55,7 +58,7 @@ def depots_emptied(p: DispatchProblem, r: PlanResult) -> list[dict]:
         have[(lot.depot, lot.item)] = have.get((lot.depot, lot.item), 0) + lot.qty
     sent: dict[tuple[str, str], int] = {}
     for line in r.shipments:
-        sent[(line["depot"], line["item"])] = sent.get((line["depot"], line["item"]), 0) + line["qty"]
+        sent[(line.depot, line.item)] = sent.get((line.depot, line.item), 0) + line.qty
     empty: dict[str, list[str]] = {}
     for key, qty in sent.items():
         if qty >= have.get(key, 0):
@@ -73,8 +76,8 @@ def restock(p: DispatchProblem, r: PlanResult, net: Network, hours: int = 12) ->
     """
     sent: dict[tuple[int, str], int] = {}
     for line in r.shipments:
-        if line["minutes"] <= hours * 60:
-            sent[(line["incident"], line["item"])] = sent.get((line["incident"], line["item"]), 0) + line["qty"]
+        if line.minutes <= hours * 60:
+            sent[(line.incident, line.item)] = sent.get((line.incident, line.item), 0) + line.qty
     plan: dict[tuple[str | None, str], dict] = {}
     for n, inc in enumerate(p.incidents):
         minutes = np.where(net.depots.allowed[:, n], net.depots.minutes[:, n], np.iinfo(np.int64).max)

@@ -10,31 +10,52 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 from shapely.geometry import shape
-from sqlmodel import select
 
 from relief.depot import db
-from relief.depot.models import County, Depot, Team
-from relief.routing.drills import hazards
-from relief.routing.drills import metrics
+from relief.routing import books
+from relief.routing.core import document as documents
 from relief.routing.core.candidates import network
-from relief.routing.dispatch.planning import build_problem, params_for
-from relief.routing.dispatch.incidents import need_rules
-from relief.routing.core.problem import DispatchProblem, IncidentSpec, PlanResult
+from relief.routing.core.document import PlanDocument
+from relief.routing.core.methods import solve
+from relief.routing.core.problem import DispatchProblem, IncidentSpec
+from relief.routing.core.results import Method, PlanResult, PlanStatus
+from relief.routing.drills import hazards, metrics
 from relief.routing.drills.scenario import Earthquake, Incidents, Scenario, ScenarioError, World, load
 
 _regions: dict[str, hazards.Region] = {}
+
+
+@dataclass(frozen=True)
+class DrillReport:
+    """One drill: the scenario, affected counties, felt area, needs, the plan (None when
+    nobody needs anything), its metrics and the restocking that would close the gap."""
+
+    scenario: dict
+    affected: list[dict]
+    felt: list[dict]
+    needs: list[dict]
+    plan: PlanDocument | None
+    metrics: dict
+    restock: list[dict]
+
+
+def as_json(report: DrillReport) -> dict:
+    """Takes a drill report; returns it as plain JSON data (the plan as ``relief dispatch plan --json``)."""
+    return {**{f.name: getattr(report, f.name) for f in dataclasses.fields(report)},
+            "plan": documents.as_json(report.plan) if report.plan else None}
 
 
 def region(url: str) -> hazards.Region:
     """The hazard view of the region in the database at ``url`` (cached per URL)."""
     if url not in _regions:
         with db.session(url) as s:
-            rows = s.exec(select(County).order_by(County.adcode)).all()
-            household, need_norms, team_norms = need_rules(s)
+            rows = books.county_rows(s)
+            household, need_norms, team_norms = books.need_rules(s)
         _regions[url] = hazards.Region.build(
             [(c.adcode, c.name, c.league, c.population, c.lon, c.lat, shape(json.loads(c.geometry))) for c in rows],
             household, need_norms, team_norms)
@@ -45,10 +66,9 @@ def base_problem(url: str, scenario: Scenario, *, today: date) -> DispatchProble
     """The live stock and ready teams as a problem without incidents, with the scenario's
     world changes applied. Raises ``ScenarioError`` for unknown depot, team or county codes."""
     with db.session(url) as s:
-        params = params_for(s, start=scenario.start)
-        problem = build_problem(s, params, today=today)
-        depots = set(s.exec(select(Depot.code)))
-        teams = set(s.exec(select(Team.code)))
+        params = books.plan_params(s, start=scenario.start)
+        problem = books.dispatch_problem(s, params, today=today)
+        depots, teams = books.depot_codes(s), books.team_codes(s)
     return apply_world(dataclasses.replace(problem, incidents=()), scenario.world, region(url), depots, teams)
 
 
@@ -95,8 +115,10 @@ def with_incidents(p: DispatchProblem, incidents: list[IncidentSpec]) -> Dispatc
     return dataclasses.replace(p, incidents=tuple(clean))
 
 
-def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario, method: str = "optimal") -> dict:
-    """Run one scenario on a prepared base problem; returns the drill report (no I/O)."""
+def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario,
+             method: Method | str = Method.OPTIMAL) -> DrillReport:
+    """Run one scenario on a prepared base problem with ``method``; returns the drill
+    report (no I/O). Raises ``ScenarioError`` for a tabletop need naming an unknown item."""
     rows, incidents = hazards.affected(reg, scenario)
     if isinstance(scenario.hazard, Incidents):
         for n, spec in enumerate(scenario.hazard.incidents, start=1):
@@ -106,22 +128,18 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario, met
     problem = with_incidents(dataclasses.replace(base, params=dataclasses.replace(base.params, start=scenario.start)),
                              incidents)
     if not problem.incidents:
-        nothing = PlanResult([], [], [], [], {})
-        return {"scenario": describe(scenario), "affected": [], "felt": felt(reg, scenario), "needs": [], "plan": None,
-                "metrics": metrics.drill_metrics(problem, nothing), "restock": []}
-    from relief.routing.core.greedy import greedy
-    from relief.routing.core.optimize import optimal
-
-    result = optimal(problem) if method == "optimal" else greedy(problem)
+        nothing = PlanResult((), (), (), ())
+        return DrillReport(describe(scenario), [], felt(reg, scenario), [], None,
+                           metrics.drill_metrics(problem, nothing), [])
+    result = solve(problem, method)
     need: dict[str, int] = {}
     for inc in problem.incidents:
         for item, qty in inc.needs:
             need[item] = need.get(item, 0) + qty
-    plan = solve_document(problem, result, method)
-    return {"scenario": describe(scenario), "affected": rows, "felt": felt(reg, scenario),
-            "needs": [{"item": k, "qty": v} for k, v in sorted(need.items())], "plan": plan,
-            "metrics": metrics.drill_metrics(problem, result),
-            "restock": metrics.restock(problem, result, network(problem))}
+    return DrillReport(describe(scenario), rows, felt(reg, scenario),
+                       [{"item": k, "qty": v} for k, v in sorted(need.items())],
+                       documents.build(problem, result, method, PlanStatus.DRILL),
+                       metrics.drill_metrics(problem, result), metrics.restock(problem, result, network(problem)))
 
 
 def felt(reg: hazards.Region, scenario: Scenario) -> list[dict]:
@@ -133,19 +151,6 @@ def felt(reg: hazards.Region, scenario: Scenario) -> list[dict]:
             for n in np.nonzero(level >= 4.0)[0]]
 
 
-def solve_document(problem: DispatchProblem, result, method: str) -> dict:
-    """The dispatch-plan document of a drill result (as ``relief dispatch plan --json``)."""
-    from relief.routing.core import summary
-
-    tp = problem.params.travel
-    return {"plan_id": None, "status": "drill", "method": method, "start": problem.params.start.isoformat(timespec="minutes"),
-            "params": {"circuity": tp.circuity, "speed": tp.speed_kmh, "max_hours": tp.max_hours,
-                       "handling_min": tp.handling_min, "nearest": problem.params.nearest},
-            "shipments": result.shipments, "teams": result.teams, "unmet": result.unmet,
-            "teams_unmet": result.teams_unmet, "incidents": summary.incidents(problem, result),
-            "totals": summary.totals(problem, result), "solver": result.solver}
-
-
 def describe(s: Scenario) -> dict:
     """The scenario as plain data for reports."""
     hazard = dataclasses.asdict(s.hazard)
@@ -153,14 +158,13 @@ def describe(s: Scenario) -> dict:
             "hazard": {"type": type(s.hazard).__name__.lower(), **hazard}}
 
 
-def run(url: str, path: str, *, method: str = "optimal", today: date) -> dict:
+def run(url: str, path: str, *, method: Method | str = Method.OPTIMAL, today: date) -> DrillReport:
     """Run the scenario file at ``path`` against a copy of the live books at ``url``.
 
-    Returns {scenario, affected, needs, plan, metrics, restock}. Raises ``ScenarioError``
-    naming a bad field; never writes to the database.
+    Returns the ``DrillReport``. Raises ``InvalidInput`` for an unknown method and
+    ``ScenarioError`` naming a bad field; never writes to the database.
     """
-    if method not in ("optimal", "greedy"):
-        raise ScenarioError(f"--method must be optimal or greedy, got {method!r}")
+    method = Method.parse(method)
     scenario = load(path)
     base = base_problem(url, scenario, today=today)
     return simulate(region(url), base, scenario, method)

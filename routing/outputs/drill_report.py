@@ -1,17 +1,17 @@
-"""What a drill leaves in ``--out``: a Markdown report, a map and a chart (PNG), JSON."""
+"""What a drill leaves in ``--out``: a Markdown report, a map and a chart (PNG), JSON.
+
+Documents in, files out: the writers take a drill report (or a batch result) and the
+``Places`` read by the caller through ``routing.books``; they never open a database.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
-from sqlmodel import select
-
-from relief.depot import db
 from relief.errors import InvalidFile
-from relief.depot.models import Depot, Item, Team
-from relief.routing.drills import run as drills
+from relief.routing.drills.run import DrillReport, as_json
+from relief.routing.outputs.places import Places
 
 
 def folder(path: str) -> Path:
@@ -23,24 +23,23 @@ def folder(path: str) -> Path:
     return out
 
 
-def write_run(url: str, report: dict, path: str) -> list[str]:
-    """Write drill.json, map.png, chart.png and report.md for one drill; returns the paths."""
+def write_run(report: DrillReport, places: Places, path: str) -> list[str]:
+    """Write drill.json, map.png, chart.png and report.md for one drill into the folder
+    ``path`` (made if needed); returns the paths. Raises ``InvalidFile`` when ``path`` is a file."""
     import matplotlib.pyplot as plt
 
     from relief.routing.outputs.maps import base_map, draw_flows
 
     out = folder(path)
-    reg = drills.region(url)
-    (out / "drill.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    rows = list(zip(reg.adcodes, reg.names, reg.shapes))
-    earthquake = report["scenario"]["hazard"]["type"] == "earthquake"
-    shade = ({f["county"]: f["intensity"] for f in report.get("felt", [])} if earthquake else
-             {a["county"]: a["displaced"] / max(a["population"], 1) for a in report["affected"]})
-    fig, ax = base_map(rows, f"drill: {report['scenario']['name']}", shade,
+    (out / "drill.json").write_text(json.dumps(as_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
+    earthquake = report.scenario["hazard"]["type"] == "earthquake"
+    shade = ({f["county"]: f["intensity"] for f in report.felt} if earthquake else
+             {a["county"]: a["displaced"] / max(a["population"], 1) for a in report.affected})
+    fig, ax = base_map(places.counties, f"drill: {report.scenario['name']}", shade,
                        "intensity (population-weighted)" if earthquake else "share of people displaced",
                        "YlOrRd")
-    if report["plan"]:
-        draw_flows(ax, _context(url, report), report["plan"])
+    if report.plan:
+        draw_flows(ax, report.plan, places)
     fig.savefig(out / "map.png", bbox_inches="tight")
     plt.close(fig)
     _chart(report, out / "chart.png")
@@ -48,61 +47,51 @@ def write_run(url: str, report: dict, path: str) -> list[str]:
     return [str(out / n) for n in ("report.md", "map.png", "chart.png", "drill.json")]
 
 
-def _context(url: str, report: dict) -> dict:
-    with db.session(url) as s:
-        depots = {d.code: d for d in s.exec(select(Depot))}
-        teams = {t.code: t for t in s.exec(select(Team))}
-        items = {i.code: i for i in s.exec(select(Item))}
-    incidents = {r["id"]: SimpleNamespace(lon=r["lon"], lat=r["lat"], people=r["people"], name=r["name"])
-                 for r in report["plan"]["incidents"]}
-    return {"depots": depots, "teams": teams, "items": items, "incidents": incidents}
-
-
-def _chart(report: dict, path: Path) -> None:
+def _chart(report: DrillReport, path: Path) -> None:
     import matplotlib.pyplot as plt
 
-    need = {n["item"]: n["qty"] for n in report["needs"]}
-    unmet = {u["item"]: u["qty"] for u in report["metrics"].get("unmet_by_item", [])}
+    need = {n["item"]: n["qty"] for n in report.needs}
+    unmet = {u["item"]: u["qty"] for u in report.metrics.get("unmet_by_item", [])}
     items = sorted(need, key=lambda i: -need[i])
     fig, ax = plt.subplots(figsize=(10, 5), dpi=110)
     ax.bar(items, [need[i] - unmet.get(i, 0) for i in items], color="#2e86c1", label="met")
     ax.bar(items, [unmet.get(i, 0) for i in items], bottom=[need[i] - unmet.get(i, 0) for i in items],
            color="#e74c3c", label="unmet")
     ax.set_ylabel("units")
-    ax.set_title(f"need met by item - {report['scenario']['name']}", loc="left")
+    ax.set_title(f"need met by item - {report.scenario['name']}", loc="left")
     ax.tick_params(axis="x", rotation=60)
     ax.legend()
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
 
 
-def markdown(report: dict) -> str:
+def markdown(report: DrillReport) -> str:
     """The drill report as Markdown (for a briefing or an after-action review)."""
-    s, m = report["scenario"], report["metrics"]
+    s, m = report.scenario, report.metrics
     lines = [f"# Drill: {s['name']}", "", f"Start {s['start']}; hazard: " +
              ", ".join(f"{k} {v}" for k, v in s["hazard"].items() if v not in (None, (), [])), ""]
     if s.get("description"):
         lines += [s["description"], ""]
-    displaced = sum(a["displaced"] for a in report["affected"])
-    lines += [f"**{displaced:,} people displaced in {len(report['affected'])} counties.** "
+    displaced = sum(a["displaced"] for a in report.affected)
+    lines += [f"**{displaced:,} people displaced in {len(report.affected)} counties.** "
               f"Need met {m['fill']:.0%} (priority-weighted {m['weighted_fill']:.0%}, worst incident {m['worst_fill']:.0%}); "
               f"within 12 h {m.get('within_12h', 1):.0%}, within 24 h {m.get('within_24h', 1):.0%}.", "",
               "![map](map.png)", "", "![need met by item](chart.png)", "", "## Affected counties", "",
               "| county | name | intensity | population | displaced |", "|---|---|---:|---:|---:|"]
     lines += [f"| {a['county']} | {a['name']} | {a.get('intensity', '-')} | {a['population']:,} | {a['displaced']:,} |"
-              for a in report["affected"]]
+              for a in report.affected]
     unmet = {u["item"]: u["qty"] for u in m.get("unmet_by_item", [])}
     lines += ["", "## Need by item", "", "| item | need | unmet | met |", "|---|---:|---:|---:|"]
     lines += [f"| {n['item']} | {n['qty']:,} | {unmet.get(n['item'], 0):,} | {1 - unmet.get(n['item'], 0) / n['qty']:.0%} |"
-              for n in report["needs"]] or ["| - | 0 | 0 | - |"]
+              for n in report.needs] or ["| - | 0 | 0 | - |"]
     short: dict[int, list[str]] = {}
     for u in m.get("unmet_by_incident", []):
         short.setdefault(u["incident"], []).append(f"{u['item']} {u['qty']:,}")
     lines += ["", "## Incidents", "", "| incident | county | priority | people | need met | first delivery (min) | unmet |",
               "|---|---|---:|---:|---:|---:|---|"]
-    lines += [f"| {r['id']} {r['name']} | {r['county']} | {r['priority']} | {r['people']:,} | {r['fill']:.0%} | "
-              f"{r['first_arrival_minutes'] if r['first_arrival_minutes'] is not None else 'none'} | "
-              f"{', '.join(short.get(r['id'], [])) or '-'} |" for r in (report["plan"] or {}).get("incidents", [])]
+    lines += [f"| {r.id} {r.name} | {r.county} | {r.priority} | {r.people:,} | {r.fill:.0%} | "
+              f"{r.first_arrival_minutes if r.first_arrival_minutes is not None else 'none'} | "
+              f"{', '.join(short.get(r.id, [])) or '-'} |" for r in (report.plan.incidents if report.plan else ())]
     lines += ["", "## Teams", ""]
     lines += [f"- {t['team']} ({t['kind']}) to incident {t['incident']}: {t['minutes'] // 60}:{t['minutes'] % 60:02d}"
               for t in m.get("teams", [])] or ["- none sent"]
@@ -110,12 +99,14 @@ def markdown(report: dict) -> str:
     lines += ["", "## Depots emptied", ""]
     lines += [f"- {d['depot']}: {', '.join(d['items'])}" for d in m.get("depots_emptied", [])] or ["- none"]
     lines += ["", "## Restocking to close the gap within 12 h", "", "| depot | item | units |", "|---|---|---:|"]
-    lines += [f"| {r['depot'] or 'no depot within 12 h'} | {r['item']} | {r['qty']:,} |" for r in report["restock"]]
+    lines += [f"| {r['depot'] or 'no depot within 12 h'} | {r['item']} | {r['qty']:,} |" for r in report.restock]
     return "\n".join(lines) + "\n"
 
 
-def write_batch(url: str, result: dict, path: str) -> list[str]:
-    """Write batch.json, a histogram of share met and a map of how often each county is short."""
+def write_batch(result: dict, places: Places, path: str) -> list[str]:
+    """Write batch.json, a histogram of share met and a map of how often each county is
+    short (over the counties of ``places``) into the folder ``path``; returns the paths.
+    Raises ``InvalidFile`` when ``path`` is a file."""
     import matplotlib.pyplot as plt
 
     from relief.routing.outputs.maps import base_map
@@ -130,13 +121,12 @@ def write_batch(url: str, result: dict, path: str) -> list[str]:
                  f"5th percentile {result['fill']['p5']:.0%}", loc="left")
     fig.savefig(out / "share_met.png", bbox_inches="tight")
     plt.close(fig)
-    reg = drills.region(url)
     short: dict[str, int] = {}
     for s in result["scenarios"]:
         for county, fill in s["county_fill"].items():
             if fill < 0.999:
                 short[county] = short.get(county, 0) + 1
-    fig, ax = base_map(list(zip(reg.adcodes, reg.names, reg.shapes)),
+    fig, ax = base_map(places.counties,
                        f"how often each county is left short ({result['n']} {result['hazard']} scenarios)",
                        {c: k / result["n"] for c, k in short.items()}, "share of scenarios short", "Reds")
     fig.savefig(out / "short_map.png", bbox_inches="tight")

@@ -1,4 +1,8 @@
-"""Plan outputs people use: pick lists and waybills (CSV, XLSX), GeoJSON, a PNG map."""
+"""Plan outputs people use: pick lists and waybills (CSV, XLSX), GeoJSON, a PNG map.
+
+Documents in, files out: every function takes a ``PlanDocument`` and the ``Places`` it
+names (read by the caller through ``routing.books``) and never opens a database.
+"""
 
 from __future__ import annotations
 
@@ -6,49 +10,34 @@ import csv
 import json
 from pathlib import Path
 
-from sqlmodel import select
-
-from relief.depot import db
 from relief.errors import InvalidFile, InvalidInput
-from relief.depot.models import County, Depot, Incident, Item, Team
-from relief.routing.dispatch import plans
+from relief.routing.core.document import PlanDocument
+from relief.routing.outputs.places import Places
 
 FORMATS = ("csv", "xlsx", "geojson", "png")
 
 
-def context(url: str, plan_id: int) -> dict:
-    """The plan document plus the depots, incidents, items, teams and counties it names."""
-    document = plans.show(url, plan_id)
-    with db.session(url) as s:
-        return {"plan": document,
-                "depots": {d.code: d for d in s.exec(select(Depot))},
-                "incidents": {i.id: i for i in s.exec(select(Incident))},
-                "items": {i.code: i for i in s.exec(select(Item))},
-                "teams": {t.code: t for t in s.exec(select(Team))},
-                "counties": list(s.exec(select(County.adcode, County.name, County.geometry)))}
-
-
-def pick_rows(ctx: dict) -> list[dict]:
+def pick_rows(plan: PlanDocument, places: Places) -> list[dict]:
     """One pick-list row per plan line, ordered by depot, with a waybill number per
     depot and incident, destination, weight, volume and expected arrival."""
-    plan, rows = ctx["plan"], []
-    for line in sorted(plan["shipments"], key=lambda r: (r["depot"], r["incident"], r["item"], r["lot"])):
-        depot, inc, item = ctx["depots"][line["depot"]], ctx["incidents"][line["incident"]], ctx["items"][line["item"]]
-        rows.append({"waybill": f"WB-{plan['plan_id']}-{line['depot']}-{line['incident']}", "depot": depot.code,
+    incidents, rows = {i.id: i for i in plan.incidents}, []
+    for line in sorted(plan.shipments, key=lambda r: (r.depot, r.incident, r.item, r.lot)):
+        depot, inc, item = places.depots[line.depot], incidents[line.incident], places.items[line.item]
+        rows.append({"waybill": f"WB-{plan.plan_id}-{line.depot}-{line.incident}", "depot": depot.code,
                      "depot_name": depot.name, "incident": inc.id, "incident_name": inc.name,
                      "county": inc.county, "dest_lon": round(inc.lon, 4), "dest_lat": round(inc.lat, 4),
-                     "item": item.code, "item_name": item.name, "unit": item.unit, "lot": line["lot"],
-                     "qty": line["qty"], "weight_kg": round(line["qty"] * item.weight_kg, 1),
-                     "volume_m3": round(line["qty"] * item.volume_m3, 2), "km": line["km"],
-                     "eta_minutes": line["minutes"], "plan_status": plan["status"]})
+                     "item": item.code, "item_name": item.name, "unit": item.unit, "lot": line.lot,
+                     "qty": line.qty, "weight_kg": round(line.qty * item.weight_kg, 1),
+                     "volume_m3": round(line.qty * item.volume_m3, 2), "km": line.km,
+                     "eta_minutes": line.minutes, "plan_status": plan.status.value})
     return rows
 
 
-def export(url: str, plan_id: int, fmt: str, out: str) -> str:
-    """Write plan ``plan_id`` as ``fmt`` (csv, xlsx, geojson, png) to ``out``; returns the path.
+def check(fmt: str, out: str) -> Path:
+    """Check an export request before anything is read; returns ``out`` as a path.
 
-    Raises ``InvalidInput`` for an unknown format, ``UnknownPlan``, ``InvalidFile`` when
-    the folder of ``out`` does not exist.
+    Raises ``InvalidInput`` for an unknown format, ``InvalidFile`` when the folder of
+    ``out`` does not exist or ``out`` is a folder.
     """
     if fmt not in FORMATS:
         raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
@@ -57,17 +46,25 @@ def export(url: str, plan_id: int, fmt: str, out: str) -> str:
         raise InvalidFile(f"folder {path.parent} does not exist")
     if path.is_dir():
         raise InvalidFile(f"--out {out} is a folder; give a file name")
-    ctx = context(url, plan_id)
+    return path
+
+
+def export(plan: PlanDocument, places: Places, fmt: str, out: str) -> str:
+    """Write ``plan`` as ``fmt`` (csv, xlsx, geojson, png) to ``out``; returns the path.
+
+    Raises what ``check`` raises.
+    """
+    path = check(fmt, out)
     if fmt == "csv":
-        _csv(path, pick_rows(ctx))
+        _csv(path, pick_rows(plan, places))
     elif fmt == "xlsx":
-        _xlsx(path, ctx)
+        _xlsx(path, plan, places)
     elif fmt == "geojson":
-        path.write_text(json.dumps(geojson(ctx), ensure_ascii=False), encoding="utf-8")
+        path.write_text(json.dumps(geojson(plan, places), ensure_ascii=False), encoding="utf-8")
     else:
         from relief.routing.outputs.maps import plan_map
 
-        plan_map(ctx, path)
+        plan_map(plan, places, path)
     return str(path)
 
 
@@ -78,16 +75,15 @@ def _csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def _xlsx(path: Path, ctx: dict) -> None:
+def _xlsx(path: Path, plan: PlanDocument, places: Places) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    rows = pick_rows(ctx)
+    rows = pick_rows(plan, places)
     book = Workbook()
     summary = book.active
     summary.title = "summary"
-    plan = ctx["plan"]
-    summary.append([f"relief dispatch plan {plan['plan_id']} ({plan['status']}, {plan['method']})"])
+    summary.append([f"relief dispatch plan {plan.plan_id} ({plan.status.value}, {plan.method.value})"])
     summary["A1"].font = Font(bold=True)
     summary.append(["depot", "name", "lines", "units", "weight_kg", "volume_m3"])
     for code in sorted({r["depot"] for r in rows}):
@@ -103,33 +99,32 @@ def _xlsx(path: Path, ctx: dict) -> None:
     book.save(path)
 
 
-def geojson(ctx: dict) -> dict:
+def geojson(plan: PlanDocument, places: Places) -> dict:
     """Plan lines (depot to incident, per depot and incident), team routes and incident
     points as a GeoJSON FeatureCollection (WGS84 lon/lat)."""
-    plan, features = ctx["plan"], []
+    incidents, features = {i.id: i for i in plan.incidents}, []
     legs: dict[tuple[str, int], dict] = {}
-    for line in plan["shipments"]:
-        leg = legs.setdefault((line["depot"], line["incident"]), {"items": {}, "kg": 0.0, "minutes": line["minutes"],
-                                                                    "km": line["km"]})
-        leg["items"][line["item"]] = leg["items"].get(line["item"], 0) + line["qty"]
-        leg["kg"] += line["qty"] * ctx["items"][line["item"]].weight_kg
+    for line in plan.shipments:
+        leg = legs.setdefault((line.depot, line.incident), {"items": {}, "kg": 0.0, "minutes": line.minutes,
+                                                              "km": line.km})
+        leg["items"][line.item] = leg["items"].get(line.item, 0) + line.qty
+        leg["kg"] += line.qty * places.items[line.item].weight_kg
     for (code, inc_id), leg in sorted(legs.items()):
-        d, i = ctx["depots"][code], ctx["incidents"][inc_id]
+        d, i = places.depots[code], incidents[inc_id]
         features.append(_line(d.lon, d.lat, i.lon, i.lat, {"kind": "shipment", "depot": code, "incident": inc_id,
                                                             "items": leg["items"], "tonnes": round(leg["kg"] / 1000, 2),
                                                             "km": leg["km"], "minutes": leg["minutes"]}))
-    for t in plan["teams"]:
-        team, i = ctx["teams"][t["team"]], ctx["incidents"][t["incident"]]
-        features.append(_line(team.lon, team.lat, i.lon, i.lat, {"kind": "team", "team": t["team"],
-                                                                 "incident": t["incident"], "km": t["km"],
-                                                                 "minutes": t["minutes"]}))
-    for row in plan["incidents"]:
-        i = ctx["incidents"][row["id"]]
+    for t in plan.teams:
+        team, i = places.teams[t.team], incidents[t.incident]
+        features.append(_line(team.lon, team.lat, i.lon, i.lat, {"kind": "team", "team": t.team,
+                                                                 "incident": t.incident, "km": t.km,
+                                                                 "minutes": t.minutes}))
+    for i in plan.incidents:
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
                          "properties": {"kind": "incident", "id": i.id, "name": i.name, "priority": i.priority,
-                                        "people": i.people, "fill": row["fill"],
-                                        "first_arrival_minutes": row["first_arrival_minutes"]}})
-    return {"type": "FeatureCollection", "name": f"relief plan {plan['plan_id']}", "features": features}
+                                        "people": i.people, "fill": i.fill,
+                                        "first_arrival_minutes": i.first_arrival_minutes}})
+    return {"type": "FeatureCollection", "name": f"relief plan {plan.plan_id}", "features": features}
 
 
 def _line(x1, y1, x2, y2, props: dict) -> dict:

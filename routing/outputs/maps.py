@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -17,6 +18,10 @@ import geopandas as gpd  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from shapely.geometry import shape  # noqa: E402
+
+if TYPE_CHECKING:
+    from relief.routing.core.document import PlanDocument
+    from relief.routing.outputs.places import Places
 
 
 def counties_frame(rows) -> gpd.GeoDataFrame:
@@ -43,40 +48,39 @@ def base_map(rows, title: str, shade: dict[str, float] | None = None, shade_labe
     return fig, ax
 
 
-def plan_map(ctx: dict, path: Path) -> None:
-    """Draw the plan of ``ctx`` (see ``relief.routing.outputs.export.context``) to a PNG at ``path``."""
-    plan = ctx["plan"]
-    totals = plan["totals"]
-    title = (f"relief dispatch plan {plan['plan_id']} ({plan['method']}, {plan['status']}): "
-             f"{totals['incidents']} incidents, need met {totals['fill']:.0%}, {totals['tonne_km']:,.0f} t·km")
-    fig, ax = base_map(ctx["counties"], title)
-    draw_flows(ax, ctx, plan)
+def plan_map(plan: PlanDocument, places: Places, path: Path) -> None:
+    """Draw ``plan`` over the counties, depots and teams of ``places`` to a PNG at ``path``."""
+    totals = plan.totals
+    title = (f"relief dispatch plan {plan.plan_id} ({plan.method.value}, {plan.status.value}): "
+             f"{totals.incidents} incidents, need met {totals.fill:.0%}, {totals.tonne_km:,.0f} t·km")
+    fig, ax = base_map(places.counties, title)
+    draw_flows(ax, plan, places)
     fig.savefig(path, bbox_inches="tight", format="png")
     plt.close(fig)
 
 
-def draw_flows(ax, ctx: dict, plan: dict) -> None:
+def draw_flows(ax, plan: PlanDocument, places: Places) -> None:
     """Depots, incidents (sized by need, coloured by fill), supply lines and team routes."""
-    depots, incidents = ctx["depots"], ctx["incidents"]
-    used = {line["depot"] for line in plan["shipments"]}
+    depots, incidents = places.depots, {i.id: i for i in plan.incidents}
+    used = {line.depot for line in plan.shipments}
     xs = [d.lon for d in depots.values()]
     ys = [d.lat for d in depots.values()]
     ax.scatter(xs, ys, marker="s", s=10, color="#7f8c8d", zorder=3)
     ax.scatter([depots[c].lon for c in used], [depots[c].lat for c in used], marker="s", s=28, color="#1f4e79", zorder=4)
     weight = {}
-    for line in plan["shipments"]:
-        key = (line["depot"], line["incident"])
-        weight[key] = weight.get(key, 0.0) + line["qty"] * ctx["items"][line["item"]].weight_kg / 1000.0
+    for line in plan.shipments:
+        key = (line.depot, line.incident)
+        weight[key] = weight.get(key, 0.0) + line.qty * places.items[line.item].weight_kg / 1000.0
     top = max(weight.values(), default=1.0)
     for (code, inc_id), tonnes in weight.items():
         d, i = depots[code], incidents[inc_id]
         ax.plot([d.lon, i.lon], [d.lat, i.lat], color="#2e86c1", alpha=0.7, linewidth=0.6 + 3.0 * tonnes / top, zorder=2)
-    for t in plan["teams"]:
-        team, i = ctx["teams"][t["team"]], incidents[t["incident"]]
+    for t in plan.teams:
+        team, i = places.teams[t.team], incidents[t.incident]
         ax.plot([team.lon, i.lon], [team.lat, i.lat], color="#c0392b", linestyle="--", linewidth=1.2, zorder=2)
-    need = {row["id"]: row for row in plan["incidents"]}
-    sizes = [max(30.0, need[k].get("need_units", 100) ** 0.5 * 2.5) for k in need]
-    fills = [need[k]["fill"] for k in need]
+    need = incidents
+    sizes = [max(30.0, need[k].need_units ** 0.5 * 2.5) for k in need]
+    fills = [need[k].fill for k in need]
     points = ax.scatter([incidents[k].lon for k in need], [incidents[k].lat for k in need], s=sizes, c=fills,
                         cmap="RdYlGn", vmin=0, vmax=1, edgecolors="black", linewidths=0.6, zorder=5)
     for k in need:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import asdict
 from datetime import datetime
 
 import pytest
@@ -122,7 +123,7 @@ def test_a_plan_is_shown_listed_and_compared_with_the_rule_of_thumb(cli, asked):
     assert (greedy["plan_id"], greedy["method"], greedy["solver"]["status"]) == (2, "greedy", "heuristic")
     shown = cli(*with_db(asked, "dispatch", "show", "1", "--json")).json()
     assert PLAN_KEYS <= set(shown) and shown["totals"]["shipped_units"] == 14
-    assert shown["shipments"] == plans.show(db.database_url(asked), 1)["shipments"]
+    assert shown["shipments"] == [asdict(s) for s in plans.show(db.database_url(asked), 1).shipments]
     table = cli(*with_db(asked, "dispatch", "show", "2"))
     assert table.code == 0 and "plan2(draft,greedy)" in flat(table.stdout) and "丙旗" in table.stdout
     listed = cli(*with_db(asked, "dispatch", "list", "--json")).json()

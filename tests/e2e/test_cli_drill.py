@@ -172,7 +172,7 @@ def test_a_missing_scenario_file_or_method_is_named(cli, inner_mongolia_file, tm
     missing = cli("drill", "run", str(tmp_path / "nowhere.toml"), "--db", inner_mongolia_file)
     assert (missing.code, missing.errors()) == (2, [f"error: scenario file not found: {tmp_path / 'nowhere.toml'}"])
     method = cli("drill", "run", CHIFENG, "--method", "fastest", "--db", inner_mongolia_file)
-    assert (method.code, method.errors()) == (2, ["error: --method must be optimal or greedy, got 'fastest'"])
+    assert (method.code, method.errors()) == (2, ["error: --method must be one of optimal, greedy; got 'fastest'"])
 
 
 def test_a_bad_scenario_through_the_installed_command_exits_2(relief, inner_mongolia_file, scenario_file, tmp_path):

@@ -17,6 +17,8 @@ from sqlmodel import select
 from relief.depot import catalog, db, keeper, reports
 from relief.errors import InvalidFile, InvalidInput, UnknownItem
 from relief.depot.models import Team
+from relief.routing.core.document import as_json
+from relief.routing.core.results import PlanStatus
 from relief.routing.dispatch import planning as dispatch
 from relief.routing.dispatch import incidents
 from relief.routing.dispatch import plans
@@ -36,8 +38,8 @@ LAST_MONTH = date(2026, 10, 1)
 
 
 def plan(url: str, today: date, **options) -> dict:
-    """A draft plan leaving at 08:00 today."""
-    return dispatch.plan(url, today=today, start=START, **options)
+    """A draft plan leaving at 08:00 today, as JSON data (what ``--json`` prints)."""
+    return as_json(dispatch.plan(url, today=today, start=START, **options))
 
 
 def books(url: str, today: date) -> dict[tuple[str, str, str], tuple[int, int]]:
@@ -221,7 +223,7 @@ def test_a_plan_is_saved_as_a_draft_with_the_documented_keys(drafted, today):
         {"id": 1, "county": "990201", "fill": 1.0, "first_arrival_minutes": 250}]
     assert (doc["totals"]["shipped_units"], doc["totals"]["unmet_units"]) == (4, 0)
     assert {"status", "objective", "bound", "seconds"} <= set(doc["solver"]) and doc["solver"]["status"] == "optimal"
-    assert plans.show(url, 1) == doc
+    assert as_json(plans.show(url, 1)) == doc
     assert [(r["plan_id"], r["status"], r["fill"]) for r in plans.listing(url)] == [(1, "draft", 1.0)]
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}, "a draft reserves nothing"
     assert team_status(url) == {"T01": "ready", "T02": "ready"}
@@ -238,7 +240,7 @@ def test_the_rule_of_thumb_plan_is_saved_the_same_way(tents_asked_far_east, toda
 def test_committing_reserves_every_line_and_deploys_the_teams(drafted, today):
     url, doc = drafted
     committed = plans.commit(url, doc["plan_id"], actor="planner", today=today)
-    assert committed["status"] == "committed" == plans.show(url, doc["plan_id"])["status"]
+    assert committed.status == PlanStatus.COMMITTED == plans.show(url, doc["plan_id"]).status
     assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}
     assert team_status(url) == {"T01": "deployed", "T02": "ready"}
     assert verified(url)
@@ -270,7 +272,7 @@ def test_a_plan_made_stale_by_an_issue_is_refused_whole_listing_its_lines(drafte
     assert books(url, today) == {("R99", "TENT", "-"): (2, 0), ("C990201", "WATER", "W1"): (5, 0)}, \
         "the water line that could be honoured is not reserved either"
     assert team_status(url) == {"T01": "ready", "T02": "ready"}
-    assert plans.show(url, stale["plan_id"])["status"] == "draft"
+    assert plans.show(url, stale["plan_id"]).status == PlanStatus.DRAFT
     assert verified(url)
 
 
@@ -307,7 +309,7 @@ def test_shipping_issues_the_reserved_stock(drafted, today):
     url, doc = drafted
     plans.commit(url, 1, actor="planner", today=today)
     shipped = plans.ship(url, 1, actor="planner", today=today)
-    assert shipped["status"] == "shipped"
+    assert shipped.status == PlanStatus.SHIPPED
     assert books(url, today) == {("R99", "TENT", "-"): (6, 0)}
     assert team_status(url)["T01"] == "deployed"
     assert verified(url)
@@ -321,7 +323,7 @@ def test_cancelling_a_committed_plan_releases_its_stock_and_teams(drafted, today
     url, _ = drafted
     plans.commit(url, 1, actor="planner", today=today)
     cancelled = plans.cancel(url, 1, actor="planner", today=today)
-    assert cancelled["status"] == "cancelled"
+    assert cancelled.status == PlanStatus.CANCELLED
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}
     assert team_status(url) == {"T01": "ready", "T02": "ready"}
     assert verified(url)
@@ -333,7 +335,7 @@ def test_a_draft_can_be_cancelled_but_not_shipped(drafted, today):
     url, _ = drafted
     with pytest.raises(PlanState, match="cannot ship plan 1: it is draft; only a committed plan can be shipped"):
         plans.ship(url, 1, actor="planner", today=today)
-    assert plans.cancel(url, 1, actor="planner", today=today)["status"] == "cancelled"
+    assert plans.cancel(url, 1, actor="planner", today=today).status == PlanStatus.CANCELLED
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}
     with pytest.raises(PlanState, match="cannot cancel plan 1: it is cancelled"):
         plans.cancel(url, 1, actor="planner", today=today)

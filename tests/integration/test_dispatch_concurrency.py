@@ -55,7 +55,7 @@ def two_drafts_for_ten_tents(tiny_db, today) -> str:
     incidents.add(tiny_db, "乙县 flood", 111.5, 40.5, need=["TENT=8"], team=["medical=1"], today=today)
     for n in (1, 2):
         doc = dispatch.plan(tiny_db, incident_ids=[n], today=today, start=START)
-        assert [(s["depot"], s["qty"]) for s in doc["shipments"]] == [("R99", 8)]
+        assert [(s.depot, s.qty) for s in doc.shipments] == [("R99", 8)]
     return tiny_db
 
 

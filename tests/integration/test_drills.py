@@ -62,6 +62,11 @@ def earthquake(tmp_path: Path, lon: float, lat: float, magnitude: float = 6.0) -
     return str(path)
 
 
+def drill(url: str, path: str, **options) -> dict:
+    """One drill's report as JSON data (what ``relief drill run --json`` prints)."""
+    return drills.as_json(drills.run(url, path, **options))
+
+
 def shipments_from(report: dict) -> set[str]:
     """The depots a drill plan ships from."""
     return {line["depot"] for line in report["plan"]["shipments"]}
@@ -109,9 +114,9 @@ def inner_mongolia(db_url, today) -> str:
 # the world of the scenario
 
 def test_a_closed_depot_ships_nothing_and_is_never_asked_to_restock(water_in_two_depots, tmp_path, today):
-    assert shipments_from(drills.run(water_in_two_depots, tabletop(tmp_path, name="open"), today=today)) == {"C990102"}
+    assert shipments_from(drill(water_in_two_depots, tabletop(tmp_path, name="open"), today=today)) == {"C990102"}
     path = tabletop(tmp_path, 'depots_closed = ["C990102"]', needs="WATER = 150")
-    report = drills.run(water_in_two_depots, path, today=today)
+    report = drill(water_in_two_depots, path, today=today)
     assert shipments_from(report) == {"R99"}
     assert report["metrics"]["unmet_by_item"] == [{"item": "WATER", "qty": 50}]
     assert report["restock"] and "C990102" not in {row["depot"] for row in report["restock"]}
@@ -121,22 +126,22 @@ def test_a_damaged_depot_has_less_available_stock(water_at_r99, tmp_path, today)
     path = tabletop(tmp_path, 'depots_damaged = [{ depot = "R99", loss = 0.33 }]', needs="WATER = 80")
     base = drills.base_problem(water_at_r99, scenario.load(path), today=today)
     assert [(lot.depot, lot.item, lot.qty) for lot in base.lots] == [("R99", "WATER", 67)]
-    report = drills.run(water_at_r99, path, today=today)
+    report = drill(water_at_r99, path, today=today)
     assert sum(line["qty"] for line in report["plan"]["shipments"]) == 67
     assert report["metrics"]["unmet_by_item"] == [{"item": "WATER", "qty": 13}]
 
 
 def test_an_unavailable_team_is_not_sent(water_at_r99, tmp_path, today):
-    sent = drills.run(water_at_r99, tabletop(tmp_path, name="all"), today=today)["metrics"]
+    sent = drill(water_at_r99, tabletop(tmp_path, name="all"), today=today)["metrics"]
     assert [(t["team"], t["kind"]) for t in sent["teams"]] == [("T02", "medical")]
-    away = drills.run(water_at_r99, tabletop(tmp_path, 'teams_unavailable = ["t02"]'), today=today)["metrics"]
+    away = drill(water_at_r99, tabletop(tmp_path, 'teams_unavailable = ["t02"]'), today=today)["metrics"]
     assert away["teams"] == []
     assert [(u["kind"], u["count"]) for u in away["teams_uncovered"]] == [("medical", 1)]
 
 
 def test_a_cut_road_is_not_used(water_in_two_depots, tmp_path, today):
-    assert shipments_from(drills.run(water_in_two_depots, tabletop(tmp_path, name="open"), today=today)) == {"C990102"}
-    report = drills.run(water_in_two_depots, tabletop(tmp_path, 'roads_cut = [["C990102", "990102"]]'),
+    assert shipments_from(drill(water_in_two_depots, tabletop(tmp_path, name="open"), today=today)) == {"C990102"}
+    report = drill(water_in_two_depots, tabletop(tmp_path, 'roads_cut = [["C990102", "990102"]]'),
                         today=today)
     assert shipments_from(report) == {"R99"}
     assert report["metrics"]["fill"] == 1.0
@@ -144,7 +149,7 @@ def test_a_cut_road_is_not_used(water_in_two_depots, tmp_path, today):
 
 def test_a_slowed_county_gets_later_first_deliveries(water_at_r99, tmp_path, today):
     def first_delivery(path: str) -> int:
-        (first,) = drills.run(water_at_r99, path, today=today)["metrics"]["first_delivery"]
+        (first,) = drill(water_at_r99, path, today=today)["metrics"]["first_delivery"]
         return first["minutes"]
 
     normal = first_delivery(tabletop(tmp_path, name="normal"))
@@ -169,23 +174,23 @@ UNKNOWN_CODES = [
 def test_unknown_codes_in_the_world_are_refused_naming_the_field(tiny_db, tmp_path, today):
     for world, message in UNKNOWN_CODES:
         with pytest.raises(ScenarioError) as caught:
-            drills.run(tiny_db, tabletop(tmp_path, world), today=today)
+            drill(tiny_db, tabletop(tmp_path, world), today=today)
         assert str(caught.value).startswith(message), world
 
 
 def test_an_epicentre_far_outside_the_region_is_refused(tiny_db, tmp_path, today):
     with pytest.raises(ScenarioError, match=r"^hazard.lon/lat: the epicentre 80.0, 30.0 is about .* km outside"):
-        drills.run(tiny_db, earthquake(tmp_path, 80, 30), today=today)
+        drill(tiny_db, earthquake(tmp_path, 80, 30), today=today)
 
 
 def test_a_tabletop_need_for_an_item_outside_the_catalogue_is_refused(tiny_db, tmp_path, today):
     for people in (0, 300):
         with pytest.raises(ScenarioError, match=r"unknown item 'YURT'; see `relief item list`"):
-            drills.run(tiny_db, tabletop(tmp_path, people=people, needs="YURT = 3"), today=today)
+            drill(tiny_db, tabletop(tmp_path, people=people, needs="YURT = 3"), today=today)
 
 
 def test_an_earthquake_that_displaces_nobody_meets_every_need(tiny_db, tmp_path, today):
-    report = drills.run(tiny_db, earthquake(tmp_path, 110.5, 40.5, magnitude=4.0), today=today)
+    report = drill(tiny_db, earthquake(tmp_path, 110.5, 40.5, magnitude=4.0), today=today)
     assert (report["affected"], report["needs"], report["plan"], report["restock"]) == ([], [], None, [])
     assert report["metrics"]["fill"] == 1.0
     assert report["metrics"]["within_12h"] == 1.0
@@ -193,7 +198,7 @@ def test_an_earthquake_that_displaces_nobody_meets_every_need(tiny_db, tmp_path,
 
 
 def test_derived_needs_keep_only_catalogue_items(water_at_r99, tmp_path, today):
-    report = drills.run(water_at_r99, tabletop(tmp_path, people=300, needs="WATER = 10"), today=today)
+    report = drill(water_at_r99, tabletop(tmp_path, people=300, needs="WATER = 10"), today=today)
     assert [n["item"] for n in report["needs"]] == ["FOOD", "QUILT", "WATER"]
     assert {n["item"]: n["qty"] for n in report["needs"]}["WATER"] == 10
 
@@ -204,8 +209,8 @@ def test_a_drill_never_writes_to_the_live_database(inner_mongolia, tmp_path, tod
     before = snapshot(inner_mongolia)
     digests = file_digests(inner_mongolia) if db.is_sqlite(inner_mongolia) else None
     assert before["incident"] and before["plan"] and before["movement"]
-    drills.run(inner_mongolia, str(CHIFENG), today=today)
-    drills.run(inner_mongolia, str(CHIFENG), method="greedy", today=today)
+    drill(inner_mongolia, str(CHIFENG), today=today)
+    drill(inner_mongolia, str(CHIFENG), method="greedy", today=today)
     batch.run(inner_mongolia, "earthquake", 10, 4, workers=1, today=today)
     done = CliRunner().invoke(main.app, ["drill", "run", str(CHIFENG), "--db", inner_mongolia, "--out",
                                          str(tmp_path / "out")], env={"RELIEF_TODAY": "2026-11-22"})
@@ -220,7 +225,7 @@ def test_the_report_of_the_readme_example_has_the_documented_shape(inner_mongoli
     text = (ROOT / "README.md").read_text(encoding="utf-8").split("### The scenario file", 1)[1]
     path = tmp_path / "readme.toml"
     path.write_text(text.split("```toml\n", 1)[1].split("```", 1)[0], encoding="utf-8")
-    report = drills.run(inner_mongolia, str(path), today=today)
+    report = drill(inner_mongolia, str(path), today=today)
     assert set(report) == {"scenario", "affected", "felt", "needs", "plan", "metrics", "restock"}
     assert report["scenario"]["name"] == "M6.0 near Chifeng"
     felt = {f["county"]: f["intensity"] for f in report["felt"]}
@@ -274,7 +279,7 @@ def test_a_batch_of_blizzards_runs_on_the_tiny_region(water_at_r99, today):
 
 
 def test_county_incidents_of_a_hazard_have_a_last_mile_even_from_their_own_depot(inner_mongolia, today):
-    report = drills.run(inner_mongolia, str(ROOT / "data" / "scenarios" / "xilingol-blizzard.toml"), today=today)
+    report = drill(inner_mongolia, str(ROOT / "data" / "scenarios" / "xilingol-blizzard.toml"), today=today)
     firsts = [f["minutes"] for f in report["metrics"]["first_delivery"]]
     assert firsts and min(firsts) > 30, "herders out on the steppe are more than the 30 minutes of loading away"
 

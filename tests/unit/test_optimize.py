@@ -24,7 +24,8 @@ from relief.errors import InvalidInput
 from relief.routing.core import summary
 from relief.routing.core.greedy import greedy
 from relief.routing.core.optimize import optimal
-from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, PlanResult, TeamSpec
+from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
+from relief.routing.core.results import PlanResult, Shortfall, TeamShortfall
 from relief.routing.core.travel import TravelParams
 
 WEIGHT_KG = {"TENT": 40.0, "QUILT": 3.0, "WATER": 13.5}
@@ -61,7 +62,7 @@ def sent(result: PlanResult) -> Counter:
     """Units sent per (incident, item)."""
     out = Counter()
     for line in result.shipments:
-        out[(line["incident"], line["item"])] += line["qty"]
+        out[(line.incident, line.item)] += line.qty
     return out
 
 
@@ -69,12 +70,12 @@ def taken(result: PlanResult) -> Counter:
     """Units taken per (depot, item, lot)."""
     out = Counter()
     for line in result.shipments:
-        out[(line["depot"], line["item"], line["lot"])] += line["qty"]
+        out[(line.depot, line.item, line.lot)] += line.qty
     return out
 
 
 def unmet(result: PlanResult) -> Counter:
-    return Counter({(u["incident"], u["item"]): u["qty"] for u in result.unmet})
+    return Counter({(u.incident, u.item): u.qty for u in result.unmet})
 
 
 def great_circle_km(lon1, lat1, lon2, lat2) -> float:
@@ -152,10 +153,10 @@ def test_no_lot_gives_more_than_it_holds_and_shipped_plus_unmet_is_the_need(meth
     holds = {(s.depot, s.item, s.lot): s.qty for s in p.lots}
     for key, qty in taken(result).items():
         assert key in holds and qty <= holds[key], key
-    assert all(line["qty"] > 0 and isinstance(line["qty"], int) for line in result.shipments)
+    assert all(line.qty > 0 and isinstance(line.qty, int) for line in result.shipments)
     need = Counter({(i.id, item): qty for i in p.incidents for item, qty in i.needs})
     assert sent(result) + unmet(result) == need
-    assert all(u["qty"] > 0 for u in result.unmet)
+    assert all(u.qty > 0 for u in result.unmet)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 36, 174, 217])
@@ -166,7 +167,7 @@ def test_the_optimal_plan_leaves_no_more_unmet_than_a_maximum_flow_allows(seed):
         need = sum(dict(i.needs).get(item, 0) for i in p.incidents)
         left = sum(qty for (_, it), qty in unmet(result).items() if it == item)
         assert left == need - independent_max_flow(p, item, reach_degrees=1), item
-    assert result.solver["status"] == "optimal" and result.solver["proven_optimal"]
+    assert result.solver.status == "optimal" and result.solver.proven_optimal
 
 
 def test_stock_that_can_reach_every_incident_meets_every_need_even_at_more_tonne_km():
@@ -175,8 +176,8 @@ def test_stock_that_can_reach_every_incident_meets_every_need_even_at_more_tonne
     p = problem([incident(1, 0.0, priority=4, needs={"TENT": 1}), incident(2, -1.0, priority=4, needs={"TENT": 1})],
                 [depot("S1", 0.0), depot("S2", 1.0)], [lot("S1", "TENT", 1), lot("S2", "TENT", 1)], max_hours=4.0)
     result = optimal(p)
-    assert result.unmet == []
-    assert sorted((s["depot"], s["incident"]) for s in result.shipments) == [("S1", 2), ("S2", 1)]
+    assert result.unmet == ()
+    assert sorted((s.depot, s.incident) for s in result.shipments) == [("S1", 2), ("S2", 1)]
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
@@ -189,10 +190,10 @@ def test_when_every_need_can_be_met_the_plan_takes_the_least_tonne_km(seed):
     lots = [lot(d.code, item, int(rng.integers(40, 80))) for d in depots for item in ("TENT", "WATER")]
     p = problem(incidents, depots, lots)
     result = optimal(p)
-    assert result.unmet == []
+    assert result.unmet == ()
     best = sum(independent_min_tonne_km(p, item) for item in ("TENT", "WATER"))
-    assert summary.totals(p, result)["tonne_km"] == pytest.approx(best, rel=1e-3)
-    assert greedy(p).unmet == [] and summary.totals(p, greedy(p))["tonne_km"] >= best * (1 - 1e-3)
+    assert summary.totals(p, result).tonne_km == pytest.approx(best, rel=1e-3)
+    assert greedy(p).unmet == () and summary.totals(p, greedy(p)).tonne_km >= best * (1 - 1e-3)
 
 
 # --- fairness and priorities ------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def ten_tents_for_two() -> DispatchProblem:
 
 
 def fills(p: DispatchProblem, result: PlanResult) -> dict[int, float]:
-    return {row["id"]: row["fill"] for row in summary.incidents(p, result)}
+    return {row.id: row.fill for row in summary.incidents(p, result)}
 
 
 def test_equal_incidents_short_of_stock_share_it_rather_than_one_starving(ten_tents_for_two):
@@ -253,7 +254,7 @@ def test_a_lot_that_expires_before_it_arrives_is_never_sent(method):
     p = problem([incident(1, 3.0, needs={"WATER": 10})], [depot("FAR", 0.0)], lots, start=datetime(2026, 11, 22, 20, 0))
     result = METHODS[method](p)
     assert taken(result) == {("FAR", "WATER", "WEEK"): 3}
-    assert result.unmet == [{"incident": 1, "item": "WATER", "qty": 7}]
+    assert result.unmet == (Shortfall(1, "WATER", 7),)
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -293,7 +294,7 @@ def small_outbound_nearby() -> DispatchProblem:
 def tonnes_from(p: DispatchProblem, result: PlanResult) -> dict[str, float]:
     out = Counter()
     for line in result.shipments:
-        out[line["depot"]] += line["qty"] * p.weight_kg[line["item"]] / 1000.0
+        out[line.depot] += line.qty * p.weight_kg[line.item] / 1000.0
     return dict(out)
 
 
@@ -308,9 +309,9 @@ def test_with_outbound_limits_no_depot_ships_more_than_its_daily_tonnage(small_o
     result = METHODS[method](p)
     shipped = tonnes_from(p, result)
     assert shipped["D1"] <= 0.2 + 1e-9 and shipped["D2"] <= 50.0
-    assert result.unmet == []
+    assert result.unmet == ()
     if method == "optimal":
-        assert result.solver["status"] == "optimal" and "MIP" in result.solver["method"]
+        assert result.solver.status == "optimal" and "MIP" in result.solver.method
         assert shipped["D1"] >= 0.2 - 0.04, "the near depot is used up to its limit (within one tent)"
 
 
@@ -322,14 +323,14 @@ def test_with_outbound_limits_no_depot_ships_more_than_its_daily_tonnage(small_o
 def test_each_team_goes_to_at_most_one_incident_of_its_own_kind(method, seed):
     p = random_problem(seed, teams=True, max_hours=None)
     result = METHODS[method](p)
-    codes = [t["team"] for t in result.teams]
+    codes = [t.team for t in result.teams]
     assert len(codes) == len(set(codes))
     kind_of = {t.code: t.kind for t in p.teams}
     asked = {(i.id, kind): n for i in p.incidents for kind, n in i.teams}
-    given = Counter((t["incident"], t["kind"]) for t in result.teams)
-    assert all(kind_of[t["team"]] == t["kind"] for t in result.teams)
+    given = Counter((t.incident, t.kind) for t in result.teams)
+    assert all(kind_of[t.team] == t.kind for t in result.teams)
     assert all(given[key] <= asked[key] for key in given)
-    uncovered = Counter({(u["incident"], u["kind"]): u["count"] for u in result.teams_unmet})
+    uncovered = Counter({(u.incident, u.kind): u.count for u in result.teams_unmet})
     assert given + uncovered == Counter(asked)
 
 
@@ -338,9 +339,9 @@ def test_requests_no_team_can_cover_are_reported():
                  incident(2, 1.5, needs={}, teams={"medical": 2})],
                 [depot("D1", 0.0)], teams=[team("M1", "medical", 0.0), team("R1", "relief", 0.0)])
     result = optimal(p)
-    assert [(t["team"], t["incident"]) for t in result.teams] == [("M1", 1)], "the nearer of equal incidents"
-    assert sorted(result.teams_unmet, key=lambda u: (u["incident"], u["kind"])) == [
-        {"incident": 1, "kind": "psych", "count": 1}, {"incident": 2, "kind": "medical", "count": 2}]
+    assert [(t.team, t.incident) for t in result.teams] == [("M1", 1)], "the nearer of equal incidents"
+    assert sorted(result.teams_unmet, key=lambda u: (u.incident, u.kind)) == [
+        TeamShortfall(1, "psych", 1), TeamShortfall(2, "medical", 2)]
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -349,15 +350,15 @@ def test_the_most_urgent_incident_gets_the_only_team_even_when_it_is_farther(met
                  incident(2, 3.0, priority=1, teams={"medical": 1})], [depot("D1", 0.0)],
                 teams=[team("M1", "medical", 0.0)])
     result = METHODS[method](p)
-    assert [(t["team"], t["incident"]) for t in result.teams] == [("M1", 2)]
-    assert result.teams_unmet == [{"incident": 1, "kind": "medical", "count": 1}]
+    assert [(t.team, t.incident) for t in result.teams] == [("M1", 2)]
+    assert result.teams_unmet == (TeamShortfall(1, "medical", 1),)
 
 
 def test_of_two_teams_the_quicker_one_goes_to_the_more_urgent_incident():
     p = problem([incident(1, 0.0, priority=3, teams={"relief": 1}), incident(2, 2.0, priority=1, teams={"relief": 1})],
                 [depot("D1", 0.0)], teams=[team("NEAR", "relief", 2.0), team("FAR", "relief", 5.0)])
     result = optimal(p)
-    assert sorted((t["team"], t["incident"]) for t in result.teams) == [("FAR", 1), ("NEAR", 2)]
+    assert sorted((t.team, t.incident) for t in result.teams) == [("FAR", 1), ("NEAR", 2)]
 
 
 def test_a_team_request_is_left_uncovered_only_when_no_ready_team_can_reach_it():
@@ -368,15 +369,15 @@ def test_a_team_request_is_left_uncovered_only_when_no_ready_team_can_reach_it()
                  incident(2, side / 2 - 0.12, side * math.sqrt(3) / 2, priority=4, teams={"relief": 1})],
                 [depot("D1", 0.0)], teams=[team("T1", "relief", 0.0), team("T2", "relief", side)], max_hours=11.75)
     result = optimal(p)
-    assert result.teams_unmet == []
-    assert sorted((t["team"], t["incident"]) for t in result.teams) == [("T1", 2), ("T2", 1)]
+    assert result.teams_unmet == ()
+    assert sorted((t.team, t.incident) for t in result.teams) == [("T1", 2), ("T2", 1)]
 
 
 def test_a_team_beyond_max_hours_is_not_sent():
     p = problem([incident(1, 3.0, teams={"relief": 1})], [depot("D1", 0.0)], teams=[team("T1", "relief", 0.0)],
                 max_hours=4.0)
     result = optimal(p)
-    assert result.teams == [] and result.teams_unmet == [{"incident": 1, "kind": "relief", "count": 1}]
+    assert result.teams == () and result.teams_unmet == (TeamShortfall(1, "relief", 1),)
 
 
 # --- the rule of thumb, candidates, determinism -------------------------------------------------------------------
@@ -385,7 +386,7 @@ def test_a_team_beyond_max_hours_is_not_sent():
 def test_the_rule_of_thumb_fills_in_priority_order_from_the_nearest_depot_first():
     p = problem([incident(1, 0.5, priority=3, needs={"TENT": 8}), incident(2, 0.5, priority=1, needs={"TENT": 8})],
                 [depot("NEAR", 0.0), depot("FAR", 3.0)], [lot("NEAR", "TENT", 10), lot("FAR", "TENT", 10)])
-    lines = [(s["incident"], s["depot"], s["qty"]) for s in greedy(p).shipments]
+    lines = [(s.incident, s.depot, s.qty) for s in greedy(p).shipments]
     assert lines == [(2, "NEAR", 8), (1, "NEAR", 2), (1, "FAR", 6)]
 
 
@@ -395,10 +396,10 @@ def test_where_the_rule_of_thumb_takes_the_nearest_stock_first_the_optimal_plan_
     p = problem([incident(1, 0.0, priority=3, needs={"TENT": 8}), incident(2, 1.4, priority=1, needs={"TENT": 8})],
                 [depot("A", 0.0), depot("B", 3.0)], [lot("A", "TENT", 8), lot("B", "TENT", 8)])
     best, rule = optimal(p), greedy(p)
-    assert best.unmet == rule.unmet == []
-    assert sorted((s["depot"], s["incident"]) for s in rule.shipments) == [("A", 2), ("B", 1)]
-    assert sorted((s["depot"], s["incident"]) for s in best.shipments) == [("A", 1), ("B", 2)]
-    assert summary.totals(p, best)["tonne_km"] < summary.totals(p, rule)["tonne_km"] / 2
+    assert best.unmet == rule.unmet == ()
+    assert sorted((s.depot, s.incident) for s in rule.shipments) == [("A", 2), ("B", 1)]
+    assert sorted((s.depot, s.incident) for s in best.shipments) == [("A", 1), ("B", 2)]
+    assert summary.totals(p, best).tonne_km < summary.totals(p, rule).tonne_km / 2
 
 
 def test_only_the_nearest_depots_are_candidates_except_region_depots():
@@ -406,8 +407,8 @@ def test_only_the_nearest_depots_are_candidates_except_region_depots():
     far_county = problem(incidents, [depot("NEAR", 0.1), depot("FAR", 2.0)], [lot("FAR", "TENT", 5)], nearest=1)
     far_region = problem(incidents, [depot("NEAR", 0.1), depot("FAR", 2.0, level="region")], [lot("FAR", "TENT", 5)],
                          nearest=1)
-    assert optimal(far_county).unmet == [{"incident": 1, "item": "TENT", "qty": 5}]
-    assert optimal(far_region).unmet == []
+    assert optimal(far_county).unmet == (Shortfall(1, "TENT", 5),)
+    assert optimal(far_region).unmet == ()
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -415,19 +416,19 @@ def test_the_same_input_gives_the_same_plan(method):
     first, second = METHODS[method](random_problem(7, teams=True)), METHODS[method](random_problem(7, teams=True))
     assert (first.shipments, first.teams, first.unmet, first.teams_unmet) == (
         second.shipments, second.teams, second.unmet, second.teams_unmet)
-    assert first.solver["status"] == second.solver["status"]
-    assert first.solver["objective"] == second.solver["objective"]
+    assert first.solver.status == second.solver.status
+    assert first.solver.objective == second.solver.objective
 
 
 def test_a_plan_explains_its_fill_first_arrival_and_unmet_items_per_incident():
     p = problem([incident(1, 1.0, needs={"TENT": 4, "WATER": 10}), incident(2, 0.0, needs={"QUILT": 3})],
                 [depot("D1", 0.0)], [lot("D1", "TENT", 4), lot("D1", "WATER", 5)])
-    rows = {r["id"]: r for r in summary.incidents(p, optimal(p))}
-    assert (rows[1]["fill"], rows[1]["first_arrival_minutes"], rows[1]["unmet_items"]) == (0.75, 175, ["WATER"])
-    assert (rows[2]["fill"], rows[2]["first_arrival_minutes"], rows[2]["unmet_items"]) == (0.0, None, ["QUILT"])
+    rows = {r.id: r for r in summary.incidents(p, optimal(p))}
+    assert (rows[1].fill, rows[1].first_arrival_minutes, rows[1].unmet_items) == (0.75, 175, ("WATER",))
+    assert (rows[2].fill, rows[2].first_arrival_minutes, rows[2].unmet_items) == (0.0, None, ("QUILT",))
     totals = summary.totals(p, optimal(p))
-    assert (totals["need_units"], totals["shipped_units"], totals["unmet_units"]) == (17, 9, 8)
-    assert totals["tonne_km"] == pytest.approx((4 * 40 + 5 * 13.5) / 1000 * 144.6, rel=1e-3)
+    assert (totals.need_units, totals.shipped_units, totals.unmet_units) == (17, 9, 8)
+    assert totals.tonne_km == pytest.approx((4 * 40 + 5 * 13.5) / 1000 * 144.6, rel=1e-3)
 
 
 # --- the problem object refuses inconsistent input ---------------------------------------------------------------

@@ -1,0 +1,155 @@
+"""The readers of the live books: the one place planners query the database.
+
+Dispatch and drills read the region's rules, the live stock, teams and incidents, and
+the places a renderer draws through these functions; each takes an open session (or,
+for the cached and whole-read ones, a database URL) and returns plain values or the
+core's frozen objects. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from relief.depot import datafiles, db
+from relief.depot.models import (Balance, County, Depot, Incident, IncidentNeed, IncidentTeam, Item, Lot, Meta, Plan,
+                                 PlanShipment, PlanTeam, ReserveNorm, Team)
+from relief.errors import UnknownIncident
+from relief.routing.core import geo, needs
+from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
+from relief.routing.core.results import PlanStatus
+from relief.routing.core.travel import TravelParams, read_table
+from relief.routing.outputs.places import Places
+
+LIVE = (PlanStatus.COMMITTED, PlanStatus.SHIPPED)
+_counties: dict[str, geo.Counties] = {}
+
+
+def counties(s: Session, url: str) -> geo.Counties:
+    """The region's counties with a spatial index (cached per database URL)."""
+    if url not in _counties:
+        rows = s.exec(select(County.adcode, County.name, County.geometry).order_by(County.adcode)).all()
+        _counties[url] = geo.Counties.from_rows(list(rows))
+    return _counties[url]
+
+
+def region_meta(s: Session) -> dict[str, str]:
+    """The key/value facts stored by ``relief init`` (name, household_size, folder ...)."""
+    return {m.key: m.value for m in s.exec(select(Meta))}
+
+
+def region_rows(s: Session, name: str) -> list[dict]:
+    """Rows of a region table (``needs.csv``, ``circuity.csv`` ...) as stored by ``relief
+    init``, so that every user of a shared database plans with the same rules."""
+    meta = region_meta(s)
+    stored = meta.get(f"table:{name}")
+    return json.loads(stored) if stored is not None else datafiles.region_table(meta.get("folder"), name)
+
+
+def need_rules(s: Session) -> tuple[float, list[needs.NeedNorm], list[needs.TeamNorm]]:
+    """Household size, need norms and team norms of the loaded region."""
+    return (float(region_meta(s).get("household_size", 3.0)),
+            needs.need_norms(region_rows(s, "needs.csv")), needs.team_norms(region_rows(s, "team_norms.csv")))
+
+
+def county_rows(s: Session) -> list[County]:
+    """Every county of the region, ordered by adcode."""
+    return list(s.exec(select(County).order_by(County.adcode)))
+
+
+def depot_codes(s: Session) -> set[str]:
+    """The codes of every depot."""
+    return set(s.exec(select(Depot.code)))
+
+
+def team_codes(s: Session) -> set[str]:
+    """The codes of every team, whatever its status."""
+    return set(s.exec(select(Team.code)))
+
+
+def committed_supplies(s: Session) -> dict[tuple[int, str], int]:
+    """Units per (incident, item) that committed or shipped plans send."""
+    rows = s.exec(select(PlanShipment.incident, PlanShipment.item, func.sum(PlanShipment.qty))
+                  .join(Plan, Plan.id == PlanShipment.plan).where(Plan.status.in_(LIVE))
+                  .group_by(PlanShipment.incident, PlanShipment.item))
+    return {(i, item): int(q) for i, item, q in rows}
+
+
+def committed_teams(s: Session) -> dict[tuple[int, str], int]:
+    """Teams per (incident, kind) that committed or shipped plans send."""
+    rows = s.exec(select(PlanTeam.incident, Team.kind, func.count()).join(Plan, Plan.id == PlanTeam.plan)
+                  .join(Team, Team.code == PlanTeam.team).where(Plan.status.in_(LIVE))
+                  .group_by(PlanTeam.incident, Team.kind))
+    return {(i, kind): int(n) for i, kind, n in rows}
+
+
+def teams_held(s: Session, *, besides: int) -> set[str]:
+    """Codes of the teams that committed or shipped plans other than plan ``besides`` send."""
+    return set(s.exec(select(PlanTeam.team).join(Plan, Plan.id == PlanTeam.plan)
+                      .where(Plan.status.in_(LIVE), Plan.id != besides)))
+
+
+def plan_params(s: Session, *, circuity: float = 1.3, speed: float = 60.0, max_hours: float | None = None,
+                nearest: int | None = 30, keep_reserve: bool = False, outbound: bool = False,
+                travel_table: str | None = None, start: datetime) -> PlanParams:
+    """Plan parameters, with the region's per-county circuity and an optional travel table.
+
+    Raises ``InvalidInput`` for out-of-range values and ``InvalidTravelTable`` for a bad table.
+    """
+    by_county = {r["county"].strip(): float(r["circuity"]) for r in region_rows(s, "circuity.csv")}
+    table = {}
+    if travel_table:
+        table = read_table(travel_table, depot_codes(s) | team_codes(s), set(s.exec(select(County.adcode))))
+    travel = TravelParams(circuity, speed, max_hours, 30, by_county, table)
+    return PlanParams(travel, nearest, keep_reserve, outbound, start)
+
+
+def dispatch_problem(s: Session, params: PlanParams, *, incident_ids: list[int] | None = None,
+                     today: date) -> DispatchProblem:
+    """The dispatch problem of the live books: open incidents' remaining needs and team
+    requests, available unexpired lots, ready teams, reserve floors.
+
+    Raises ``UnknownIncident`` for an id that does not exist or is closed.
+    """
+    chosen = list(s.exec(select(Incident).where(Incident.status == "open").order_by(Incident.id)))
+    if incident_ids:
+        known = {i.id: i for i in chosen}
+        missing = [i for i in incident_ids if i not in known]
+        if missing:
+            raise UnknownIncident(f"no open incident {', '.join(map(str, missing))}; see `relief incident list`")
+        chosen = [known[i] for i in sorted(set(incident_ids))]
+    sent, teamed = committed_supplies(s), committed_teams(s)
+    needs_of: dict[int, dict[str, int]] = {}
+    for n in s.exec(select(IncidentNeed)):
+        needs_of.setdefault(n.incident, {})[n.item] = n.qty - sent.get((n.incident, n.item), 0)
+    teams_of: dict[int, dict[str, int]] = {}
+    for t in s.exec(select(IncidentTeam)):
+        teams_of.setdefault(t.incident, {})[t.kind] = t.count - teamed.get((t.incident, t.kind), 0)
+    incidents = tuple(IncidentSpec(i.id, i.name, i.county, i.lon, i.lat, i.priority, i.people,
+                                   tuple(sorted((k, v) for k, v in needs_of.get(i.id, {}).items() if v > 0)),
+                                   tuple(sorted((k, v) for k, v in teams_of.get(i.id, {}).items() if v > 0)))
+                      for i in chosen)
+    depots = tuple(DepotSpec(d.code, d.county, d.lon, d.lat, d.level, d.outbound_t_day)
+                   for d in s.exec(select(Depot).order_by(Depot.code)))
+    lot_rows = s.exec(select(Balance, Lot.expires).join(Lot, (Lot.item == Balance.item) & (Lot.code == Balance.lot))
+                      .where(Balance.on_hand > Balance.reserved)
+                      .order_by(Balance.depot, Balance.item, Balance.lot))
+    lots = tuple(LotSupply(b.depot, b.item, b.lot, exp, b.on_hand - b.reserved) for b, exp in lot_rows
+                 if exp is None or exp >= today)
+    teams = tuple(TeamSpec(t.code, t.kind, t.lon, t.lat)
+                  for t in s.exec(select(Team).where(Team.status == "ready").order_by(Team.code)))
+    weights = {code: kg for code, kg in s.exec(select(Item.code, Item.weight_kg))}
+    level = {d.code: d.level for d in depots}
+    norms = {(n.level, n.item): n.min_qty for n in s.exec(select(ReserveNorm))}
+    floors = {(d, i): norms.get((level[d], i), 0) for d in level for i in weights}
+    return DispatchProblem(incidents, depots, lots, teams, weights, floors, params)
+
+
+def places(url: str) -> Places:
+    """Everything a renderer draws besides the plan: depots, teams, items and county outlines."""
+    with db.session(url) as s:
+        return Places.of(s.exec(select(Depot)), s.exec(select(Team)), s.exec(select(Item)),
+                         s.exec(select(County.adcode, County.name, County.geometry).order_by(County.adcode)))

@@ -1,0 +1,157 @@
+"""What a planning method returns, as typed records: no I/O, standard library only.
+
+``Method`` names the two planners and ``SolveStatus`` what the solver proved; a
+``PlanResult`` holds the shipments, team trips and shortfalls a method decided, and
+``IncidentFill`` / ``Totals`` are how ``summary`` explains a result. The enums are
+``str`` enums, so they compare equal to, and serialise as, their values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from relief.errors import InvalidInput
+
+
+class Method(str, Enum):
+    """How a plan is made: the optimizer or the coordinator's rule of thumb."""
+
+    OPTIMAL = "optimal"
+    GREEDY = "greedy"
+
+    @classmethod
+    def parse(cls, value: object) -> Method:
+        """``value`` as a ``Method``; raises ``InvalidInput`` naming the value and the choices."""
+        try:
+            return cls(value)
+        except ValueError:
+            raise InvalidInput(f"--method must be one of {', '.join(m.value for m in cls)}; got {value!r}") from None
+
+
+class SolveStatus(str, Enum):
+    """What is known about a result: proven optimal, feasible (search cut short), failed, or a heuristic's."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    FAILED = "failed"
+    HEURISTIC = "heuristic"
+
+
+class PlanStatus(str, Enum):
+    """Where a plan is in its life; a drill's plan is never saved."""
+
+    DRAFT = "draft"
+    COMMITTED = "committed"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+    DRILL = "drill"
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """Units of one lot sent from a depot to an incident, with the trip's km and minutes."""
+
+    depot: str
+    incident: int
+    item: str
+    lot: str
+    qty: int
+    km: float
+    minutes: int
+
+
+@dataclass(frozen=True)
+class TeamTrip:
+    """A ready team sent to an incident."""
+
+    team: str
+    kind: str
+    incident: int
+    km: float
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Units of an item an incident needs that the plan does not send."""
+
+    incident: int
+    item: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class TeamShortfall:
+    """Team requests of one kind an incident made that no ready team covers."""
+
+    incident: int
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    """How a result was computed: status, what was proven, objective and bound, timings, size."""
+
+    status: SolveStatus
+    method: str
+    objective: float | None
+    bound: float | None
+    seconds: float
+    build_seconds: float
+    subproblems: int
+    arcs: int
+    proven_optimal: bool
+    proof: str
+    team_objective: float | None = None
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What a method decided: shipments, team trips, shortfalls and solver facts."""
+
+    shipments: tuple[Shipment, ...]
+    teams: tuple[TeamTrip, ...]
+    unmet: tuple[Shortfall, ...]
+    teams_unmet: tuple[TeamShortfall, ...]
+    solver: SolverInfo | None = None
+
+
+@dataclass(frozen=True)
+class IncidentFill:
+    """One incident in a plan: where it is, what it needs and how well the plan serves it."""
+
+    id: int
+    name: str
+    county: str
+    lon: float
+    lat: float
+    priority: int
+    need_units: int
+    people: int
+    fill: float
+    first_arrival_minutes: int | None
+    first_team_minutes: int | None
+    unmet_items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A plan's totals: units, shares met, tonnes and tonne-km, unmet, teams."""
+
+    incidents: int
+    need_units: int
+    shipped_units: int
+    unmet_units: int
+    fill: float
+    weighted_fill: float
+    worst_fill: float
+    weighted_unmet: float
+    weighted_unmet_units: int
+    shortfall_penalty: float
+    tonnes: float
+    tonne_km: float
+    shipment_lines: int
+    teams_sent: int
+    team_requests_uncovered: int

@@ -1,0 +1,137 @@
+"""The plan document, the method switch and the renderers, with no database at all.
+
+Two depots and two incidents on a line at 40N; the document is built from the core's
+result, and every renderer writes its files from the document and the places alone:
+any attempt to open a database makes these tests fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+
+import pytest
+from shapely.geometry import box
+
+from relief.errors import InvalidInput
+from relief.routing.core import document as documents
+from relief.routing.core.methods import solve
+from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
+from relief.routing.core.results import Method, PlanStatus, Shipment, SolveStatus
+from relief.routing.drills import metrics
+from relief.routing.drills.run import DrillReport, as_json
+from relief.routing.outputs.places import DepotPlace, ItemFacts, Places, TeamPlace
+
+PLAN_KEYS = {"plan_id", "status", "method", "created_at", "start", "params", "shipments", "teams", "unmet",
+             "teams_unmet", "incidents", "totals", "solver"}
+START = datetime(2026, 11, 22, 8, 0)
+
+
+@pytest.fixture
+def two_incidents() -> DispatchProblem:
+    """Six tents at D1 (110.5E) and two at D2 (112.5E); incident 1 (priority 1) near D1
+    needs 5 tents and a relief team, incident 2 near D2 needs 4 tents."""
+    return DispatchProblem(
+        (IncidentSpec(1, "north", "990101", 110.6, 40.5, 1, 200, (("TENT", 5),), (("relief", 1),)),
+         IncidentSpec(2, "east", "990201", 112.6, 40.5, 3, 100, (("TENT", 4),))),
+        (DepotSpec("D1", "990101", 110.5, 40.5, "region", 100.0), DepotSpec("D2", "990201", 112.5, 40.5, "county", 100.0)),
+        (LotSupply("D1", "TENT", "-", None, 6), LotSupply("D2", "TENT", "-", None, 2)),
+        (TeamSpec("T01", "relief", 110.5, 40.5),), {"TENT": 40.0}, {}, PlanParams(start=START))
+
+
+@pytest.fixture
+def places() -> Places:
+    """The depots, team, item and three county squares of ``two_incidents``."""
+    return Places({"D1": DepotPlace("D1", "north depot", 110.5, 40.5), "D2": DepotPlace("D2", "east depot", 112.5, 40.5)},
+                  {"T01": TeamPlace("T01", "relief", 110.5, 40.5)},
+                  {"TENT": ItemFacts("TENT", "tent", "piece", 40.0, 0.2)},
+                  (("990101", "west", box(110, 40, 111, 41)), ("990102", "middle", box(111, 40, 112, 41)),
+                   ("990201", "east", box(112, 40, 113, 41))))
+
+
+@pytest.fixture
+def no_database(monkeypatch):
+    """Make every way of opening a database fail loudly."""
+    import sqlalchemy
+    import sqlmodel
+
+    from relief.depot import db
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a renderer tried to open a database")
+    for name in ("session", "write", "get_engine"):
+        if hasattr(db, name):
+            monkeypatch.setattr(db, name, refuse)
+    monkeypatch.setattr(sqlalchemy, "create_engine", refuse)
+    monkeypatch.setattr(sqlmodel, "create_engine", refuse)
+
+
+def test_the_method_switch_runs_the_optimizer_or_the_rule_of_thumb(two_incidents):
+    best, rule = solve(two_incidents, Method.OPTIMAL), solve(two_incidents, "greedy")
+    assert (best.solver.status, rule.solver.status) == (SolveStatus.OPTIMAL, SolveStatus.HEURISTIC)
+    assert sum(s.qty for s in best.shipments) == sum(s.qty for s in rule.shipments) == 8
+    with pytest.raises(InvalidInput, match="--method must be one of optimal, greedy; got 'fastest'"):
+        solve(two_incidents, "fastest")
+
+
+def test_a_document_is_built_from_a_result_with_the_documented_keys(two_incidents):
+    doc = documents.build(two_incidents, solve(two_incidents), Method.OPTIMAL, PlanStatus.DRAFT, created_at=START)
+    data = documents.as_json(doc)
+    assert set(data) == PLAN_KEYS and data["plan_id"] is None
+    assert (data["status"], data["method"], data["solver"]["status"]) == ("draft", "optimal", "optimal")
+    assert json.loads(json.dumps(data)) == data, "plain JSON data: enums are their values"
+    assert {(s["depot"], s["incident"], s["qty"]) for s in data["shipments"]} == {("D1", 1, 5), ("D1", 2, 1),
+                                                                                   ("D2", 2, 2)}
+    assert [(t["team"], t["incident"]) for t in data["teams"]] == [("T01", 1)]
+    assert data["unmet"] == [{"incident": 2, "item": "TENT", "qty": 1}]
+    assert [(r["id"], r["fill"], r["unmet_items"]) for r in data["incidents"]] == [(1, 1.0, []), (2, 0.75, ["TENT"])]
+    assert (data["totals"]["need_units"], data["totals"]["shipped_units"]) == (9, 8)
+    assert data["start"] == "2026-11-22T08:00" and data["params"]["nearest"] == 30
+
+
+def test_a_document_survives_its_json_unchanged(two_incidents):
+    doc = documents.build(two_incidents, solve(two_incidents, Method.GREEDY), Method.GREEDY, PlanStatus.DRAFT,
+                          created_at=START).with_(plan_id=7)
+    again = documents.from_json(json.loads(json.dumps(documents.as_json(doc))))
+    assert again == doc and again.solver.status is SolveStatus.HEURISTIC and again.method is Method.GREEDY
+    assert isinstance(again.shipments[0], Shipment)
+
+
+def test_a_drill_plan_is_the_same_document_with_the_drill_status(two_incidents):
+    result = solve(two_incidents)
+    drill = documents.build(two_incidents, result, Method.OPTIMAL, PlanStatus.DRILL)
+    draft = documents.build(two_incidents, result, Method.OPTIMAL, PlanStatus.DRAFT, created_at=START)
+    assert drill.with_(status=PlanStatus.DRAFT, created_at=draft.created_at) == draft
+
+
+def test_plan_renderers_write_every_format_from_the_document_alone(two_incidents, places, no_database, tmp_path):
+    from relief.routing.outputs.export import FORMATS, export
+
+    doc = documents.build(two_incidents, solve(two_incidents), Method.OPTIMAL, PlanStatus.DRAFT,
+                          created_at=START).with_(plan_id=3)
+    paths = {fmt: export(doc, places, fmt, str(tmp_path / f"plan.{fmt}")) for fmt in FORMATS}
+    with open(paths["csv"], encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["waybill"], r["depot_name"], r["incident_name"], r["qty"], r["weight_kg"]) for r in rows] == [
+        ("WB-3-D1-1", "north depot", "north", "5", "200.0"), ("WB-3-D1-2", "north depot", "east", "1", "40.0"),
+        ("WB-3-D2-2", "east depot", "east", "2", "80.0")]
+    features = json.loads((tmp_path / "plan.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["kind"] for f in features].count("team") == 1
+    assert (tmp_path / "plan.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "plan.xlsx").stat().st_size > 0
+
+
+def test_a_drill_report_is_written_from_the_report_alone(two_incidents, places, no_database, tmp_path):
+    from relief.routing.outputs.drill_report import write_run
+
+    result = solve(two_incidents)
+    report = DrillReport({"name": "square", "start": "2026-11-22T08:00", "description": "",
+                          "hazard": {"type": "incidents"}},
+                         [{"county": "990101", "name": "west", "intensity": None, "population": 1000, "displaced": 200}],
+                         [], [{"item": "TENT", "qty": 9}],
+                         documents.build(two_incidents, result, Method.OPTIMAL, PlanStatus.DRILL),
+                         metrics.drill_metrics(two_incidents, result), [])
+    written = write_run(report, places, str(tmp_path / "out"))
+    assert sorted(p.rsplit("/", 1)[1] for p in written) == ["chart.png", "drill.json", "map.png", "report.md"]
+    assert json.loads((tmp_path / "out" / "drill.json").read_text(encoding="utf-8")) == as_json(report)
+    assert "| 2 east | 990201 | 3 | 100 | 75% |" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
