@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from relief.errors import InvalidDate
 
@@ -33,8 +32,8 @@ def _width(stream) -> int | None:
     return None if stream.isatty() else 200
 
 
-out = Console(highlight=False, width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, width=_width(sys.stderr))
+out = Console(highlight=False, emoji=False, width=_width(sys.stdout))
+err = Console(stderr=True, highlight=False, emoji=False, width=_width(sys.stderr))
 
 
 def url(db: str | None) -> str:
@@ -71,16 +70,21 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str | None, columns: list[tuple[str, str]], rows: list[dict], *, empty: str = "nothing to show") -> None:
-    """Print ``rows`` as a table with ``columns`` = [(key, header)]; numbers right-aligned."""
+    """Print ``rows`` as a table with ``columns`` = [(key, header)]; numbers right-aligned.
+
+    Cells are plain text: a name holding ``[b]`` is printed as it is, never as markup."""
     if not rows:
         out.print(f"[dim]{empty}[/dim]")
         return
-    grid = Table(title=title, title_justify="left", header_style="bold")
+    from rich.table import Table  # only commands that print a table pay for it
+    from rich.text import Text
+
+    grid = Table(title=None if title is None else Text(title), title_justify="left", header_style="bold")
     for key, header in columns:
         numeric = isinstance(rows[0].get(key), (int, float)) and not isinstance(rows[0].get(key), bool)
         grid.add_column(header, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
-        grid.add_row(*[_cell(row.get(key), key) for key, _ in columns])
+        grid.add_row(*[Text(_cell(row.get(key), key)) for key, _ in columns])
     out.print(grid)
 
 
@@ -96,4 +100,4 @@ def _cell(value: Any, key: str = "") -> str:
         return str(value) if key == "id" else f"{value:,}"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    return str(value).replace("[", "\\[")
+    return str(value)

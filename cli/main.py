@@ -2,28 +2,100 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import importlib
 import sys
-from typing import Annotated
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
+import typer.core
+import typer.main
 
-from relief.cli import catalog, db, dispatch, drill, incident, stock
 from relief.cli.common import DbOption, err, out, today, url
 from relief.errors import ReliefError
 
+# Each command group and the module (in relief.cli) and Typer app that define it, in the
+# order of ``relief --help``. A group's module is imported only when the group is used, so
+# that a keeper command loads neither the other groups nor what they import (the planner).
+GROUPS = {
+    "stock": ("stock", "app"),
+    "depot": ("catalog", "depots"),
+    "item": ("catalog", "items"),
+    "team": ("catalog", "teams"),
+    "incident": ("incident", "app"),
+    "dispatch": ("dispatch", "app"),
+    "drill": ("drill", "app"),
+    "db": ("db", "app"),
+}
+
+
+class _LazyCommands(MutableMapping):
+    """A group's commands by name, each built by its loader when first looked up.
+
+    Listing the names (``relief --help``, suggestions for a typo) builds nothing."""
+
+    def __init__(self, loaded: MutableMapping, loaders: dict[str, Callable[[], Any]]):
+        self._loaded = dict(loaded)
+        self._loaders = {name: load for name, load in loaders.items() if name not in self._loaded}
+
+    def __getitem__(self, name: str):
+        if name not in self._loaded and name in self._loaders:
+            self._loaded[name] = self._loaders.pop(name)()
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self._loaders.pop(name, None)
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if self._loaders.pop(name, None) is None:
+            del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._loaded, *self._loaders])
+
+    def __len__(self) -> int:
+        return len(self._loaded) + len(self._loaders)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaded or name in self._loaders
+
+
+def _group(name: str, module: str, attribute: str) -> typer.core.TyperGroup:
+    """The click group of a GROUPS entry; each of its commands is built when first used
+    (building one reads its signature, so building a group's dozen costs a keeper's time)."""
+    sub = getattr(importlib.import_module(f"relief.cli.{module}"), attribute)
+    bare = copy.copy(sub)
+    bare.registered_commands = []
+    group = typer.main.get_group(bare)
+    group.name = name
+
+    def build(info):
+        return typer.main.get_command_from_info(info, pretty_exceptions_short=sub.pretty_exceptions_short,
+                                                rich_markup_mode=sub.rich_markup_mode)
+
+    group.commands = _LazyCommands(group.commands, {
+        info.name or typer.main.get_command_name(info.callback.__name__): functools.partial(build, info)
+        for info in sub.registered_commands})
+    return group
+
+
+class _Relief(typer.core.TyperGroup):
+    """The ``relief`` group: its own commands, plus the GROUPS loaded on demand."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.commands = _LazyCommands(self.commands, {
+            name: functools.partial(_group, name, *where) for name, where in GROUPS.items()})
+
+
 app = typer.Typer(
+    cls=_Relief,
     help="relief: disaster-preparedness inventory and dispatch for Red Cross relief depots.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
-app.add_typer(stock.app, name="stock")
-app.add_typer(catalog.depots, name="depot")
-app.add_typer(catalog.items, name="item")
-app.add_typer(catalog.teams, name="team")
-app.add_typer(incident.app, name="incident")
-app.add_typer(dispatch.app, name="dispatch")
-app.add_typer(drill.app, name="drill")
-app.add_typer(db.app, name="db")
 
 
 def _version(value: bool) -> None:
@@ -71,7 +143,9 @@ def run() -> None:
 
 
 def _fail(message: str, problems: list[str], code: int) -> None:
-    err.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
+    from rich.text import Text
+
+    err.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
     for problem in problems[:200]:
         err.print(f"  {problem}", markup=False, soft_wrap=True)
     if len(problems) > 200:

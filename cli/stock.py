@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from relief.cli.common import ActorOption, DbOption, DocOption, JsonOption, actor, out, print_json, table, today, url
-from relief.depot import db, keeper, reports
-from relief.depot.ledger import Posted
+from relief.depot import db, reports
+
+if TYPE_CHECKING:
+    from relief.depot.ledger import Posted
 
 app = typer.Typer(help="Receive, issue, transfer, adjust and count stock; see what is on hand.", no_args_is_help=True)
 
@@ -39,6 +41,8 @@ def receive(depot: Depot, item: Item, qty: Qty,
             source: Annotated[str | None, typer.Option(help="Where the goods came from (supplier, donor).")] = None,
             note: NoteOption = None, who: ActorOption = None, db_: DbOption = None) -> None:
     """Receive units of an item into a depot."""
+    from relief.depot import keeper  # imported here: the read-only reports never need it
+
     posted = keeper.receive(url(db_), depot, item, qty, lot=lot, expires=expires, doc=doc, source=source,
                             note=note, actor=actor(who), today=today())
     _report(posted, f"received {qty} {item.upper()} into {depot.upper()}")
@@ -52,6 +56,8 @@ def issue(depot: Depot, item: Item, qty: Qty,
           allow_expired: Annotated[bool, typer.Option("--allow-expired", help="Allow issuing a named expired lot.")] = False,
           note: NoteOption = None, who: ActorOption = None, db_: DbOption = None) -> None:
     """Issue units from a depot, earliest-expiring lots first (FEFO)."""
+    from relief.depot import keeper  # imported here: the read-only reports never need it
+
     posted = keeper.issue(url(db_), depot, item, qty, lot=lot, doc=doc, to=to, allow_expired=allow_expired,
                           note=note, actor=actor(who), today=today())
     _report(posted, f"issued {qty} {item.upper()} from {depot.upper()}")
@@ -63,6 +69,8 @@ def transfer(source: Annotated[str, typer.Argument(help="Depot code sending the 
              item: Item, qty: Qty, lot: LotOption = None, doc: DocOption = None,
              note: NoteOption = None, who: ActorOption = None, db_: DbOption = None) -> None:
     """Move units between two depots as one document (out and in together)."""
+    from relief.depot import keeper  # imported here: the read-only reports never need it
+
     posted = keeper.transfer(url(db_), source, dest, item, qty, lot=lot, doc=doc, note=note,
                              actor=actor(who), today=today())
     _report(posted, f"transferred {qty} {item.upper()} from {source.upper()} to {dest.upper()}")
@@ -75,6 +83,8 @@ def adjust(depot: Depot, item: Item,
            lot: LotOption = None, doc: DocOption = None, note: NoteOption = None,
            who: ActorOption = None, db_: DbOption = None) -> None:
     """Correct stock up or down for a reason (damaged, lost, found, expired, other)."""
+    from relief.depot import keeper  # imported here: the read-only reports never need it
+
     posted = keeper.adjust(url(db_), depot, item, delta, reason, lot=lot, doc=doc, note=note,
                            actor=actor(who), today=today())
     _report(posted, f"adjusted {item.upper()} at {depot.upper()} by {delta} ({reason})")
@@ -86,6 +96,8 @@ def count(depot: Depot, item: Item,
           lot: Annotated[str | None, typer.Option("--lot", help="Count only this lot (default: all lots of the item).")] = None,
           doc: DocOption = None, note: NoteOption = None, who: ActorOption = None, db_: DbOption = None) -> None:
     """Record a stock count; the variance becomes a count movement."""
+    from relief.depot import keeper  # imported here: the read-only reports never need it
+
     posted = keeper.count(url(db_), depot, item, counted, lot=lot, doc=doc, note=note, actor=actor(who), today=today())
     if posted.status == "recorded" and not posted.lines:
         out.print(f"count of {item.upper()} at {depot.upper()} matches the books ({counted}); document {posted.number}")
@@ -190,6 +202,8 @@ def verify(as_json: JsonOption = False, db_: DbOption = None) -> None:
 def import_(file: Annotated[str, typer.Argument(help="CSV or XLSX file with columns kind, depot, item, qty, ...")],
             who: ActorOption = None, db_: DbOption = None) -> None:
     """Import movements from CSV or XLSX; all rows or none, and never twice."""
+    from relief.depot import keeper  # imported here: the read-only reports never need it
+
     posted = keeper.import_file(url(db_), file, actor=actor(who), today=today())
     new = [p for p in posted if p.status == "recorded"]
     seen = len(posted) - len(new)
@@ -206,5 +220,7 @@ def export(file: Annotated[str, typer.Argument(help="Output .csv or .xlsx file."
            ledger: Annotated[bool, typer.Option("--ledger", help="Export every ledger movement instead of stock.")] = False,
            db_: DbOption = None) -> None:
     """Export current stock (or the whole ledger) to CSV or XLSX."""
+    from relief.depot import keeper  # imported here: the read-only reports never need it
+
     rows = keeper.export_file(url(db_), file, ledger=ledger, today=today())
     out.print(f"wrote {rows:,} {'movement' if ledger else 'stock'} row(s) to {file}")

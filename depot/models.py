@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import ConfigDict
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
@@ -18,14 +19,21 @@ MOVEMENT_KINDS = (
 )
 
 
-class Meta(SQLModel, table=True):
+class Record(SQLModel):
+    """Base of the table classes: a class's pydantic validator is built when a row of it is
+    first validated, not when this module is imported (a keeper command never needs most)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Meta(Record, table=True):
     """Key/value facts about the database: region name, household size, schema version."""
 
     key: str = Field(primary_key=True)
     value: str
 
 
-class County(SQLModel, table=True):
+class County(Record, table=True):
     """A county-level division with its boundary (GeoJSON text) and census population."""
 
     adcode: str = Field(primary_key=True, max_length=6)
@@ -37,7 +45,7 @@ class County(SQLModel, table=True):
     geometry: str
 
 
-class Depot(SQLModel, table=True):
+class Depot(Record, table=True):
     """A relief-supply warehouse at region, league or county level."""
 
     code: str = Field(primary_key=True)
@@ -50,7 +58,7 @@ class Depot(SQLModel, table=True):
     outbound_t_day: float
 
 
-class Item(SQLModel, table=True):
+class Item(Record, table=True):
     """A catalogue item; ``shelf_life_days`` is None for durable goods."""
 
     code: str = Field(primary_key=True)
@@ -63,7 +71,7 @@ class Item(SQLModel, table=True):
     category: str
 
 
-class ReserveNorm(SQLModel, table=True):
+class ReserveNorm(Record, table=True):
     """Minimum and maximum units of an item a depot of a given level should hold."""
 
     level: str = Field(primary_key=True)
@@ -72,7 +80,7 @@ class ReserveNorm(SQLModel, table=True):
     max_qty: int
 
 
-class Team(SQLModel, table=True):
+class Team(Record, table=True):
     """A relief or rescue team with its home base and readiness."""
 
     code: str = Field(primary_key=True)
@@ -87,7 +95,7 @@ class Team(SQLModel, table=True):
     status: str
 
 
-class Lot(SQLModel, table=True):
+class Lot(Record, table=True):
     """A production lot of an item; the same lot may lie in several depots."""
 
     item: str = Field(primary_key=True, foreign_key="item.code")
@@ -95,7 +103,7 @@ class Lot(SQLModel, table=True):
     expires: date | None = None
 
 
-class Balance(SQLModel, table=True):
+class Balance(Record, table=True):
     """Units of one lot of one item at one depot: on hand, and reserved for plans."""
 
     depot: str = Field(primary_key=True, foreign_key="depot.code")
@@ -105,7 +113,7 @@ class Balance(SQLModel, table=True):
     reserved: int = Field(default=0, sa_type=BigInteger)
 
 
-class Document(SQLModel, table=True):
+class Document(Record, table=True):
     """A document number already recorded, with a fingerprint of what it did."""
 
     number: str = Field(primary_key=True)
@@ -116,7 +124,7 @@ class Document(SQLModel, table=True):
     lines: int
 
 
-class Movement(SQLModel, table=True):
+class Movement(Record, table=True):
     """One ledger line: a change of on-hand and reserved units of a lot at a depot."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,7 +142,7 @@ class Movement(SQLModel, table=True):
     note: str | None = None
 
 
-class Incident(SQLModel, table=True):
+class Incident(Record, table=True):
     """A place where people need relief: location, county, people displaced, priority 1-4."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -148,7 +156,7 @@ class Incident(SQLModel, table=True):
     created_at: datetime
 
 
-class IncidentNeed(SQLModel, table=True):
+class IncidentNeed(Record, table=True):
     """Units of an item an incident needs."""
 
     incident: int = Field(primary_key=True, foreign_key="incident.id")
@@ -156,7 +164,7 @@ class IncidentNeed(SQLModel, table=True):
     qty: int
 
 
-class IncidentTeam(SQLModel, table=True):
+class IncidentTeam(Record, table=True):
     """Number of teams of a kind an incident asks for."""
 
     incident: int = Field(primary_key=True, foreign_key="incident.id")
@@ -164,7 +172,7 @@ class IncidentTeam(SQLModel, table=True):
     count: int
 
 
-class Plan(SQLModel, table=True):
+class Plan(Record, table=True):
     """A dispatch plan: draft, committed (stock reserved, teams deployed), shipped or cancelled.
 
     ``document`` holds the plan as JSON text (what ``dispatch plan --json`` prints)."""
@@ -176,7 +184,7 @@ class Plan(SQLModel, table=True):
     document: str
 
 
-class PlanShipment(SQLModel, table=True):
+class PlanShipment(Record, table=True):
     """One line of a plan: units of a lot from a depot to an incident."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -190,7 +198,7 @@ class PlanShipment(SQLModel, table=True):
     minutes: int
 
 
-class PlanTeam(SQLModel, table=True):
+class PlanTeam(Record, table=True):
     """A team sent to an incident by a plan."""
 
     plan: int = Field(primary_key=True, foreign_key="plan.id")
