@@ -91,7 +91,8 @@ def render(report) -> None:
 
 
 @app.command()
-def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, blizzard or flood.")],
+def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, blizzard, flood, or all (every hazard "
+                                                "the region has, in turn); only the region's hazards.")],
           n: Annotated[int, typer.Option("--n", help="Number of scenarios (> 0).")],
           seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same result.")] = 1,
           workers: Annotated[int | None, typer.Option("--workers", help="Processes [default: every core].")] = None,

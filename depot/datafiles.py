@@ -1,9 +1,10 @@
 """The one module that reads files from ``data/``: region folders and shared tables.
 
 A region is a folder of plain files: ``counties.geojson``, ``depots.csv``,
-``teams.csv`` and optionally ``region.toml``, ``stock.csv``, ``items.csv`` and
+``teams.csv`` and optionally ``region.toml``, ``stock.csv``, ``items.csv``,
 ``norms.csv`` (the shared ``data/items.csv`` and ``data/norms.csv`` are used when the
-folder has none). Reading uses only the standard library, so keeper commands stay light.
+folder has none), ``circuity.csv``, ``hazard_zones.csv`` and ``pastoral.csv``.
+Reading uses only the standard library, so keeper commands stay light.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import json
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -20,7 +22,9 @@ from relief.errors import InvalidFile, UnknownRegion, UnknownScenario
 
 DATA_DIR: Traversable = resources.files("relief.data")
 BUILT_IN = ("inner-mongolia", "zhaoqing")
-OPTIONAL_TABLES = ("circuity.csv", "hazard_zones.csv")
+OPTIONAL_TABLES = ("circuity.csv", "hazard_zones.csv", "pastoral.csv")
+PASTORAL_CLASSES = ("pastoral", "semi-pastoral")
+SEASONS = ("winter_months", "blizzard", "flood")
 
 COLUMNS = {
     "depots.csv": ("code", "name", "level", "county", "lon", "lat", "capacity_m3", "outbound_t_day"),
@@ -32,6 +36,7 @@ COLUMNS = {
     "team_norms.csv": ("kind", "priority_max", "people_min", "count"),
     "circuity.csv": ("county", "circuity"),
     "hazard_zones.csv": ("hazard", "zone", "weight", "counties"),
+    "pastoral.csv": ("county", "pastoral"),
 }
 
 
@@ -92,14 +97,55 @@ def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
 def region_table(folder: str | Path | None, name: str) -> list[dict]:
     """Read ``name`` (e.g. ``needs.csv``) from a region folder, else from ``data/``.
 
-    Optional tables missing from both (``circuity.csv``, ``hazard_zones.csv``) read as
-    an empty list.
+    Optional tables missing from both (``circuity.csv``, ``hazard_zones.csv``,
+    ``pastoral.csv``) read as an empty list.
     Raises ``InvalidFile`` when a file present lacks a required column.
     """
     path = _own_or_shared(region_folder(str(folder)), name) if folder else DATA_DIR / name
     if not path.is_file() and name in OPTIONAL_TABLES:
         return []
     return read_table(path)
+
+
+def region_seasons(meta: dict, where: object = "region.toml") -> dict[str, list]:
+    """The ``[seasons]`` table of a region.toml, checked; settings it leaves out are left out.
+
+    ``winter_months`` is a list of month numbers 1-12 (may be empty: no winter items);
+    ``blizzard`` and ``flood`` are ``["MM-DD", "MM-DD"]`` windows (the first and last day
+    batch drills may date that hazard on; a window may run over the new year). Raises
+    ``InvalidFile`` naming the bad value and what is allowed.
+    """
+    table = meta.get("seasons", {})
+    if not isinstance(table, dict):
+        raise InvalidFile(f"{where}: seasons must be a table ([seasons]), got {table!r}")
+    unknown = sorted(set(table) - set(SEASONS))
+    if unknown:
+        raise InvalidFile(f"{where}: unknown setting seasons.{unknown[0]}; allowed: {', '.join(SEASONS)}")
+    out: dict[str, list] = {}
+    if "winter_months" in table:
+        months = table["winter_months"]
+        if not isinstance(months, list) or any(isinstance(m, bool) or m not in range(1, 13) for m in months):
+            raise InvalidFile(f"{where}: seasons.winter_months must be a list of month numbers 1-12 "
+                              f"(e.g. [11, 12, 1, 2, 3], or [] for none), got {months!r}")
+        out["winter_months"] = sorted(set(months))
+    for name in ("blizzard", "flood"):
+        if name in table:
+            window = table[name]
+            if not (isinstance(window, list) and len(window) == 2 and all(_month_day(d) for d in window)):
+                raise InvalidFile(f"{where}: seasons.{name} must be two days \"MM-DD\" (first and last), "
+                                  f"e.g. [\"06-15\", \"09-15\"], got {window!r}")
+            out[name] = list(window)
+    return out
+
+
+def _month_day(text: object) -> bool:
+    """Whether ``text`` is a day of the year as ``MM-DD`` (29 February allowed)."""
+    try:
+        month, day = str(text).split("-")
+        date(2000, int(month), int(day))
+    except ValueError:
+        return False
+    return len(str(text)) == 5
 
 
 def _own_or_shared(folder: Traversable, name: str) -> Traversable:

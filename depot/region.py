@@ -18,7 +18,8 @@ from relief.depot.models import County, Depot, Item, Meta, Movement, ReserveNorm
 from relief.depot.posting import Book, ItemFacts, Operation, plan
 
 LEVELS = ("region", "league", "county")
-REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv")
+REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv", "pastoral.csv")
+HAZARDS = ("earthquake", "blizzard", "flood")
 TEAM_STATUSES = ("ready", "deployed", "resting")
 
 
@@ -79,9 +80,11 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     problems: list[str] = []
     meta = [{"key": k, "value": str(v)} for k, v in files.meta.items() if not isinstance(v, dict)]
     meta.append({"key": "schema_version", "value": "1"})
-    for name in REGION_TABLES:
-        meta.append({"key": f"table:{name}", "value": json.dumps(datafiles.region_table(files.folder, name),
-                                                                 ensure_ascii=False)})
+    meta += [{"key": f"season:{k}", "value": json.dumps(v)}
+             for k, v in datafiles.region_seasons(files.meta, files.folder / "region.toml").items()]
+    region_tables = {name: datafiles.region_table(files.folder, name) for name in REGION_TABLES}
+    for name, rows in region_tables.items():
+        meta.append({"key": f"table:{name}", "value": json.dumps(rows, ensure_ascii=False)})
     folder = files.folder.name if files.builtin else str(Path(str(files.folder)).resolve())
     meta.append({"key": "folder", "value": folder})
     counties = [_convert(problems, "counties.geojson", n, r, adcode=str, name=str, league=str,
@@ -104,6 +107,8 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     for n, t in enumerate(teams, 2):
         if t["status"] not in TEAM_STATUSES:
             problems.append(f"teams.csv line {n}: status {t['status']!r} is not one of {', '.join(TEAM_STATUSES)}")
+    problems += _check_pastoral(region_tables["pastoral.csv"], adcodes)
+    problems += _check_zones(region_tables["hazard_zones.csv"], adcodes)
     for name, rows, key in (("counties.geojson", counties, "adcode"), ("depots.csv", depots, "code"),
                             ("items.csv", items, "code"), ("teams.csv", teams, "code")):
         seen = [r[key] for r in rows]
@@ -111,6 +116,43 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     if problems:
         raise InvalidFile(f"region folder {files.folder} has {len(problems)} problem(s)", problems)
     return [(Meta, meta), (County, counties), (Depot, depots), (Item, items), (ReserveNorm, norms), (Team, teams)]
+
+
+def _check_pastoral(rows: list[dict], adcodes: set[str]) -> list[str]:
+    """Problems of ``pastoral.csv``: a county not in the region, a class other than pastoral
+    or semi-pastoral, a county listed twice."""
+    problems, seen = [], set()
+    for n, row in enumerate(rows, 2):
+        county, kind = str(row.get("county") or "").strip(), str(row.get("pastoral") or "").strip()
+        if county not in adcodes:
+            problems.append(f"pastoral.csv line {n}: county {county!r} is not in counties.geojson")
+        if kind not in datafiles.PASTORAL_CLASSES:
+            problems.append(f"pastoral.csv line {n}: pastoral {kind!r} is not one of "
+                            f"{', '.join(datafiles.PASTORAL_CLASSES)}")
+        if county in seen:
+            problems.append(f"pastoral.csv line {n}: county {county!r} appears more than once")
+        seen.add(county)
+    return problems
+
+
+def _check_zones(rows: list[dict], adcodes: set[str]) -> list[str]:
+    """Problems of ``hazard_zones.csv``: an unknown hazard, a weight that is not a positive
+    number, a county not in the region."""
+    problems = []
+    for n, row in enumerate(rows, 2):
+        hazard = str(row.get("hazard") or "").strip()
+        if hazard not in HAZARDS:
+            problems.append(f"hazard_zones.csv line {n}: hazard {hazard!r} is not one of {', '.join(HAZARDS)}")
+        try:
+            weight = float(row.get("weight") or "")
+        except ValueError:
+            weight = 0.0
+        if not weight > 0:
+            problems.append(f"hazard_zones.csv line {n}: weight {row.get('weight')!r} must be a number greater than 0")
+        unknown = [c for c in str(row.get("counties") or "").split(";") if c.strip() and c.strip() not in adcodes]
+        if unknown:
+            problems.append(f"hazard_zones.csv line {n}: county {unknown[0]!r} is not in counties.geojson")
+    return problems
 
 
 def _optional_int(value: str) -> int | None:

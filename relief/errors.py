@@ -138,3 +138,7 @@ class NothingToPlan(Refused):
 
 class ScenarioError(InvalidInput):
     """A scenario file has a missing, unknown or out-of-range field."""
+
+
+class HazardNotInRegion(ScenarioError):
+    """A drill asks for a hazard the loaded region does not have (no zones for it)."""

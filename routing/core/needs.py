@@ -1,8 +1,9 @@
 """From people displaced to items and teams needed: plain rules, no I/O.
 
 Needs follow per-person and per-household norms (``data/needs.csv``), some only in the
-cold season (November to March, when cotton tents, quilts, coats and fuel replace
-summer shelter). Team requests follow ``data/team_norms.csv`` by priority and people.
+region's winter months (when cotton tents, quilts, coats, stoves and fuel replace summer
+shelter; the region says which months, in ``[seasons] winter_months`` of its
+region.toml). Team requests follow ``data/team_norms.csv`` by priority and people.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import date
 from relief.errors import InvalidInput, InvalidQuantity
 from relief.depot.rules import MAX_UNITS
 
+# Default winter months for a region that names none: November to March, the heating
+# season of northern China. A region without any winter names an empty list.
 WINTER_MONTHS = (11, 12, 1, 2, 3)
 PRIORITIES = (1, 2, 3, 4)
 TEAM_KINDS = ("relief", "medical", "psych")
@@ -50,18 +53,22 @@ def team_norms(rows: list[dict]) -> list[TeamNorm]:
     return [TeamNorm(r["kind"].strip(), int(r["priority_max"]), int(r["people_min"]), int(r["count"])) for r in rows]
 
 
-def season(day: date) -> str:
-    """``winter`` from November to March, else ``summer``."""
-    return "winter" if day.month in WINTER_MONTHS else "summer"
+def season(day: date, winter_months: tuple[int, ...] | list[int] = WINTER_MONTHS) -> str:
+    """``winter`` when ``day`` falls in one of the region's ``winter_months``, else ``summer``."""
+    return "winter" if day.month in winter_months else "summer"
 
 
-def derive_needs(people: int, household_size: float, norms: list[NeedNorm], day: date) -> dict[str, int]:
+def derive_needs(people: int, household_size: float, norms: list[NeedNorm], day: date,
+                 winter_months: tuple[int, ...] | list[int] = WINTER_MONTHS, *,
+                 in_season: str | None = None) -> dict[str, int]:
     """Units of each item ``people`` displaced need on ``day``, rounded up to whole units.
 
+    The season is ``winter`` in the region's ``winter_months``, else ``summer``, unless
+    ``in_season`` names it (a blizzard needs the winter norms whatever the date).
     Households are ``ceil(people / household_size)``. Returns {item: qty} without zeros.
     """
     households = math.ceil(people / household_size) if people else 0
-    now = season(day)
+    now = in_season or season(day, winter_months)
     needs: dict[str, int] = {}
     for norm in norms:
         if norm.season not in ("all", now):

@@ -24,7 +24,7 @@ from relief.routing.drills import sampling
 from relief.routing import books
 from relief.routing.drills.scenario import Scenario
 
-HAZARDS = ("earthquake", "blizzard", "flood")
+HAZARDS = ("earthquake", "blizzard", "flood", sampling.ALL)
 _state: dict = {}
 
 
@@ -67,14 +67,18 @@ def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None,
     """Sample ``n`` scenarios of ``hazard`` with ``seed``, dated in the year from ``start``
     (default ``today``), and run them on ``workers`` processes.
 
-    Returns the summary (see ``summarise``) plus every scenario's result under
-    ``scenarios``. Raises ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0.
+    ``hazard`` ``all`` takes every hazard the region has in turn. Returns the summary
+    (see ``summarise``) plus every scenario's result under ``scenarios``. Raises
+    ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0, ``HazardNotInRegion``
+    for a hazard the region does not have.
     """
     workers = check(hazard, n, workers)
     reg = drills.region(url)
     with db.session(url) as s:
         zone_rows = books.region_rows(s, "hazard_zones.csv")
-    scenarios = sampling.sample(hazard, n, seed, reg, zone_rows, start or today)
+        seasons = {name: books.region_season(s, name, None) for name in ("blizzard", "flood")}
+    scenarios = sampling.sample(hazard, n, seed, reg, zone_rows, start or today,
+                                {k: v for k, v in seasons.items() if v is not None})
     base = drills.base_problem(url, Scenario("batch", scenarios[0].start, scenarios[0].hazard), today=today)
     start = time.perf_counter()
     results = []

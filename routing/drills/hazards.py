@@ -20,11 +20,16 @@ People displaced follow a planning vulnerability table (share of residents needi
 shelter by intensity): VI 0.5 %, VII 3 %, VIII 10 %, IX 30 %, X 55 %, XI 75 %, XII 90 %,
 linear in between and none below V.5.
 
-Blizzard (白灾): herding households cut off = population x pastoral share (banners 35 %,
-counties and county-level cities 12 %, city districts 3 %) x severity x 0.25, where
-severity = min(1, depth / 40 cm) x sqrt(min(1, days / 7)). Needs are the cold-season
-norms whatever the date. Flood: displaced = population of the flooded part of a county x
-0.5 %, 2 %, 6 % or 12 % for severity 1-4.
+Blizzard (白灾): herding households cut off = population x pastoral share x severity x
+0.25, where the pastoral share comes from the region's ``pastoral.csv`` (pastoral
+counties 35 %, semi-pastoral 12 %, any other county none) and severity = min(1, depth /
+40 cm) x sqrt(min(1, days / 7)). Needs are the winter norms whatever the date. Flood:
+displaced = population of the flooded part of a county x 0.5 %, 2 %, 6 % or 12 % for
+severity 1-4.
+
+A region has the hazards its ``hazard_zones.csv`` has rows for; without that file,
+earthquakes and floods anywhere and blizzards over its pastoral counties (if it has any).
+A scenario of a hazard the region does not have is refused.
 """
 
 from __future__ import annotations
@@ -38,9 +43,10 @@ import shapely
 import shapely.ops
 from shapely.geometry import Polygon
 
+from relief.errors import HazardNotInRegion
 from relief.routing.core import needs
 from relief.routing.core.problem import IncidentSpec
-from relief.routing.drills.scenario import Area, Blizzard, Earthquake, Incidents, Scenario, ScenarioError
+from relief.routing.drills.scenario import Area, Blizzard, Earthquake, Flood, Incidents, Scenario, ScenarioError
 from relief.routing.core.travel import haversine_km
 
 LONG = (5.7123, 1.3626, -4.2903, 25.0)
@@ -50,6 +56,26 @@ VULNERABILITY = ((5.5, 0.0), (6.0, 0.005), (7.0, 0.03), (8.0, 0.10), (9.0, 0.30)
 SETTLEMENT_SHARE = 0.4
 MAX_OUTSIDE_KM = 200.0
 FLOOD_SHARE = {1: 0.005, 2: 0.02, 3: 0.06, 4: 0.12}
+HERDER_SHARE = {"pastoral": 0.35, "semi-pastoral": 0.12}
+HAZARDS = ("earthquake", "blizzard", "flood")
+KINDS = {Earthquake: "earthquake", Blizzard: "blizzard", Flood: "flood"}
+
+
+def region_hazards(zone_rows: list[dict] | tuple = (), pastoral: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
+    """The hazards a region has: those its ``hazard_zones.csv`` rows name; without rows,
+    earthquake and flood, and blizzard when any county is pastoral or semi-pastoral."""
+    named = {str(r["hazard"]).strip() for r in zone_rows}
+    if not named:
+        named = {"earthquake", "flood"} | ({"blizzard"} if any(pastoral) else set())
+    return tuple(h for h in HAZARDS if h in named)
+
+
+def check_hazard(hazard: str, available: tuple[str, ...], where: str, region: str = "the region") -> None:
+    """Raise ``HazardNotInRegion`` when ``hazard`` is not one of the region's ``available``
+    hazards, naming it and the hazards the region has."""
+    if hazard not in available:
+        raise HazardNotInRegion(f"{where} {hazard!r}: {region} has no {hazard} hazard; its hazards: "
+                                f"{', '.join(available)} (the hazard rows of its hazard_zones.csv)")
 
 
 @dataclass(frozen=True)
@@ -70,10 +96,19 @@ class Region:
     household_size: float
     need_norms: tuple
     team_norms: tuple
+    name: str = "the region"
+    pastoral: tuple[str, ...] = ()
+    winter_months: tuple[int, ...] = needs.WINTER_MONTHS
+    hazards: tuple[str, ...] = ("earthquake", "flood")
 
     @classmethod
-    def build(cls, rows: list[tuple], household_size: float, need_norms, team_norms, grid: int = 7) -> "Region":
-        """From ``(adcode, name, league, population, lon, lat, shapely geometry)`` rows."""
+    def build(cls, rows: list[tuple], household_size: float, need_norms, team_norms, grid: int = 7, *,
+              name: str = "the region", pastoral_rows: list[dict] | tuple = (), zone_rows: list[dict] | tuple = (),
+              winter_months: tuple[int, ...] | list[int] = needs.WINTER_MONTHS) -> "Region":
+        """From ``(adcode, name, league, population, lon, lat, shapely geometry)`` rows, the
+        region's ``pastoral.csv`` and ``hazard_zones.csv`` rows and its winter months."""
+        kinds = {str(r["county"]).strip(): str(r["pastoral"]).strip() for r in pastoral_rows}
+        pastoral = tuple(kinds.get(r[0], "") for r in rows)
         shapes = np.array([r[6] for r in rows], dtype=object)
         county, lon, lat, weight = [], [], [], []
         for n, geom in enumerate(shapes):
@@ -89,7 +124,8 @@ class Region:
         return cls(tuple(r[0] for r in rows), tuple(r[1] for r in rows), tuple(r[2] for r in rows),
                    np.array([r[3] for r in rows], float), np.array([r[4] for r in rows]), np.array([r[5] for r in rows]),
                    shapes, np.array(county),
-                   np.array(lon), np.array(lat), np.array(weight), household_size, tuple(need_norms), tuple(team_norms))
+                   np.array(lon), np.array(lat), np.array(weight), household_size, tuple(need_norms), tuple(team_norms),
+                   name, pastoral, tuple(winter_months), region_hazards(zone_rows, pastoral))
 
     def index(self, adcode: str, where: str) -> int:
         """Position of a county; raises ``ScenarioError`` naming an unknown adcode."""
@@ -171,6 +207,7 @@ def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[Incid
     hazard, day = scenario.hazard, scenario.start.date()
     if isinstance(hazard, Incidents):
         return _tabletop(region, hazard, day)
+    check_hazard(KINDS[type(hazard)], region.hazards, "hazard.type", region.name)
     season = None
     level = None
     if isinstance(hazard, Earthquake):
@@ -186,8 +223,7 @@ def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[Incid
     elif isinstance(hazard, Blizzard):
         share = region.area_shares(hazard.area, "hazard")
         severity = min(1.0, hazard.snow_depth_cm / 40.0) * math.sqrt(min(1.0, hazard.duration_days / 7.0))
-        pastoral = np.array([0.35 if n.endswith("旗") else 0.03 if n.endswith("区") else 0.12 for n in region.names])
-        people = region.population * share * pastoral * severity * 0.25
+        people = region.population * share * herder_share(region) * severity * 0.25
         grade = 1 if hazard.snow_depth_cm >= 50 or hazard.duration_days >= 10 else (
             2 if hazard.snow_depth_cm >= 30 else 3 if hazard.snow_depth_cm >= 15 else 4)
         priority = np.full(len(region.adcodes), grade)
@@ -212,6 +248,14 @@ def affected(region: Region, scenario: Scenario) -> tuple[list[dict], list[Incid
     return rows, incidents
 
 
+def herder_share(region: Region) -> np.ndarray:
+    """Share of each county's residents who live from herding: by its class in the
+    region's ``pastoral.csv`` (``HERDER_SHARE``), none for a county not listed."""
+    if not region.pastoral:
+        return np.zeros(len(region.adcodes))
+    return np.array([HERDER_SHARE.get(kind, 0.0) for kind in region.pastoral])
+
+
 def _spread(region: Region, weight: np.ndarray) -> np.ndarray:
     """Per county, the weighted root-mean-square distance (km) from its point to the sample
     points where the affected people live (herders out on the steppe, the shaken part ...)."""
@@ -224,8 +268,8 @@ def _spread(region: Region, weight: np.ndarray) -> np.ndarray:
 
 def _incident(region: Region, number: int, n: int, people: int, priority: int, day, season, given=(), name=None,
               lon=None, lat=None) -> IncidentSpec:
-    when = day if season is None else day.replace(month=1, day=15)
-    wanted = {**needs.derive_needs(people, region.household_size, list(region.need_norms), when), **dict(given)}
+    wanted = {**needs.derive_needs(people, region.household_size, list(region.need_norms), day, region.winter_months,
+                                   in_season=season), **dict(given)}
     teams = needs.derive_teams(people, priority, list(region.team_norms))
     return IncidentSpec(number, name or region.names[n], region.adcodes[n],
                         float(region.lon[n] if lon is None else lon), float(region.lat[n] if lat is None else lat),

@@ -56,9 +56,13 @@ def region(url: str) -> hazards.Region:
         with db.session(url) as s:
             rows = books.county_rows(s)
             household, need_norms, team_norms = books.need_rules(s)
+            name = books.region_meta(s).get("name") or "the region"
+            pastoral, zones = books.region_rows(s, "pastoral.csv"), books.region_rows(s, "hazard_zones.csv")
+            months = books.winter_months(s)
         _regions[url] = hazards.Region.build(
             [(c.adcode, c.name, c.league, c.population, c.lon, c.lat, shape(json.loads(c.geometry))) for c in rows],
-            household, need_norms, team_norms)
+            household, need_norms, team_norms, name=name, pastoral_rows=pastoral, zone_rows=zones,
+            winter_months=months)
     return _regions[url]
 
 

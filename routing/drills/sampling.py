@@ -6,14 +6,17 @@
   Gutenberg-Richter law truncated to 5.0 <= M <= 7.5 with b = 1.0 (so M >= 6 in about
   one scenario in ten); depth uniform 5-25 km; strike uniform; any day of the 365
   starting today.
-* Blizzards: a pastoral zone by weight, 2 or more of its counties, snow 15-60 cm for
-  2-10 days, on a day of the next winter (1 December to 15 March) not before today.
+* Blizzards: a pastoral zone by weight, 2 or more of its counties (its only county
+  when it has one), snow 15-60 cm for 2-10 days, on a day of the region's next blizzard
+  season not before today.
 * Floods: a river zone by weight, 1-4 of its counties, severity 1-4 with weights
-  40/30/20/10 %, on a day of the next flood season (15 June to 15 September) not
-  before today.
+  40/30/20/10 %, on a day of the region's next flood season not before today.
 
-Dates are drawn from today onwards so that a drill sees the stock, and the lot expiry
-dates, as they will be. Without zones in the region folder, every county is one zone.
+The seasons are ``[seasons] blizzard`` and ``flood`` of the region's region.toml
+(defaults: 1 December to 15 March, 15 June to 15 September). Dates are drawn from today
+onwards so that a drill sees the stock, and the lot expiry dates, as they will be. Only
+the hazards the region has are drawn (``hazards.region_hazards``); without zones in the
+region folder, the whole region is one zone (for blizzards: its pastoral counties).
 """
 
 from __future__ import annotations
@@ -24,12 +27,22 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import shapely
 
-from relief.routing.drills.hazards import Region
+from relief.routing.drills.hazards import Region, check_hazard, region_hazards
 from relief.routing.drills.scenario import Area, Blizzard, Earthquake, Flood, Scenario
 
 M_MIN, M_MAX, B_VALUE = 5.0, 7.5, 1.0
 WINTER = ((12, 1), (3, 15))
 FLOOD_SEASON = ((6, 15), (9, 15))
+ALL = "all"
+
+
+def window(days: list[str] | tuple[str, str] | None, default: tuple[tuple[int, int], tuple[int, int]]):
+    """A season ``["MM-DD", "MM-DD"]`` (as in region.toml) as ((month, day), (month, day));
+    ``default`` when ``days`` is None."""
+    if days is None:
+        return default
+    first, last = (tuple(int(part) for part in str(d).split("-")) for d in days)
+    return first, last
 
 
 def gutenberg_richter(u: float) -> float:
@@ -43,30 +56,50 @@ def zones(rows: list[dict], hazard: str, reg: Region) -> list[tuple[str, float, 
     county list means the whole region."""
     found = [(r["zone"], float(r["weight"]), tuple(c for c in str(r["counties"]).split(";") if c.strip()) or reg.adcodes)
              for r in rows if r["hazard"].strip() == hazard]
+    herding = tuple(c for c, kind in zip(reg.adcodes, reg.pastoral) if kind)
+    if not found and hazard == "blizzard" and herding:
+        return [("pastoral counties", 1.0, herding)]
     return found or [("region", 1.0, reg.adcodes)]
 
 
-def sample(hazard: str, n: int, seed: int, reg: Region, zone_rows: list[dict], today: date) -> list[Scenario]:
+def sample(hazard: str, n: int, seed: int, reg: Region, zone_rows: list[dict], today: date,
+           seasons: dict | None = None) -> list[Scenario]:
     """``n`` scenarios of ``hazard`` drawn with ``seed``, dated from ``today`` on (the same
-    seed and the same ``today`` give the same list)."""
-    table = zones(zone_rows, hazard, reg)
-    weights = np.array([z[1] for z in table])
+    seed and the same ``today`` give the same list).
+
+    ``hazard`` ``all`` takes the region's hazards in turn (scenario 1 the first, 2 the
+    second ...). ``seasons`` holds the region's ``blizzard`` and ``flood`` windows
+    (``["MM-DD", "MM-DD"]``; defaults ``WINTER`` and ``FLOOD_SEASON``). Raises
+    ``HazardNotInRegion`` for a hazard the region does not have.
+    """
+    available = region_hazards(zone_rows, reg.pastoral)
+    if hazard == ALL:
+        kinds = available  # never empty: without zone rows a region has earthquakes and floods
+    else:
+        check_hazard(hazard, available, "--hazard", reg.name)
+        kinds = (hazard,)
+    seasons = seasons or {}
+    windows = {"blizzard": window(seasons.get("blizzard"), WINTER), "flood": window(seasons.get("flood"), FLOOD_SEASON)}
+    tables = {kind: zones(zone_rows, kind, reg) for kind in kinds}
     streams = np.random.SeedSequence(seed).spawn(n)
     areas: dict[tuple[str, ...], object] = {}
     out = []
     for k, stream in enumerate(streams, start=1):
+        kind = kinds[(k - 1) % len(kinds)]
+        table = tables[kind]
+        weights = np.array([z[1] for z in table])
         rng = np.random.default_rng(stream)
         zone, _, counties = table[int(rng.choice(len(table), p=weights / weights.sum()))]
-        if hazard == "earthquake" and counties not in areas:
+        if kind == "earthquake" and counties not in areas:
             area = shapely.union_all(reg.shapes[[reg.adcodes.index(c) for c in counties]])
             shapely.prepare(area)
             areas[counties] = area
-        out.append(_one(hazard, k, zone, counties, rng, areas.get(counties), today))
+        out.append(_one(kind, k, zone, counties, rng, areas.get(counties), today, windows))
     return out
 
 
 def _one(hazard: str, k: int, zone: str, counties: tuple[str, ...], rng: np.random.Generator, area,
-         today: date) -> Scenario:
+         today: date, windows: dict) -> Scenario:
     if hazard == "earthquake":
         lon, lat = _point_in(area, rng)
         m = round(gutenberg_richter(float(rng.random())), 1)
@@ -74,14 +107,15 @@ def _one(hazard: str, k: int, zone: str, counties: tuple[str, ...], rng: np.rand
         eq = Earthquake(round(lon, 3), round(lat, 3), m, round(float(rng.uniform(5, 25)), 1),
                         round(float(rng.uniform(0, 180)), 0))
         return Scenario(f"#{k} M{m} {zone}", datetime.combine(day, datetime.min.time()).replace(hour=int(rng.integers(0, 24))), eq)
-    size = int(rng.integers(2, len(counties) + 1)) if hazard == "blizzard" else int(rng.integers(1, min(4, len(counties)) + 1))
+    size = (int(rng.integers(min(2, len(counties)), len(counties) + 1)) if hazard == "blizzard"
+            else int(rng.integers(1, min(4, len(counties)) + 1)))
     chosen = tuple(sorted(rng.choice(counties, size=min(size, len(counties)), replace=False).tolist()))
     if hazard == "blizzard":
-        day = _season_day(WINTER, today, rng)
+        day = _season_day(windows["blizzard"], today, rng)
         depth, days = round(float(rng.uniform(15, 60)), 0), round(float(rng.uniform(2, 10)), 1)
         return Scenario(f"#{k} blizzard {zone} {depth:.0f} cm", datetime.combine(day, datetime.min.time()).replace(hour=8),
                         Blizzard(Area(chosen), depth, days))
-    day = _season_day(FLOOD_SEASON, today, rng)
+    day = _season_day(windows["flood"], today, rng)
     severity = int(rng.choice([1, 2, 3, 4], p=[0.4, 0.3, 0.2, 0.1]))
     return Scenario(f"#{k} flood {zone} severity {severity}", datetime.combine(day, datetime.min.time()).replace(hour=8),
                     Flood(Area(chosen), severity))

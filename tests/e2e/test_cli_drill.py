@@ -156,7 +156,7 @@ def test_a_bad_scenario_exits_with_one_message_naming_the_field_and_writes_nothi
 
 @pytest.mark.parametrize("args, message", [
     (["--hazard", "earthquake", "--n", "0"], "error: --n must be a whole number greater than 0, got 0"),
-    (["--hazard", "tsunami", "--n", "5"], "error: --hazard must be one of earthquake, blizzard, flood, got 'tsunami'"),
+    (["--hazard", "tsunami", "--n", "5"], "error: --hazard must be one of earthquake, blizzard, flood, all, got 'tsunami'"),
     (["--hazard", "earthquake", "--n", "5", "--workers", "0"], "error: --workers must be greater than 0, got 0"),
 ], ids=["n 0", "unknown hazard", "workers 0"])
 def test_a_bad_batch_exits_with_one_message_and_writes_nothing(cli, inner_mongolia_file, tmp_path, args, message):

@@ -262,7 +262,7 @@ def test_a_batch_gives_the_same_results_on_one_worker_and_on_two(inner_mongolia,
 @pytest.mark.parametrize("hazard, n, workers, message", [
     ("earthquake", 0, 1, "--n must be a whole number greater than 0, got 0"),
     ("earthquake", -3, 1, "--n must be a whole number greater than 0, got -3"),
-    ("tsunami", 5, 1, "--hazard must be one of earthquake, blizzard, flood, got 'tsunami'"),
+    ("tsunami", 5, 1, "--hazard must be one of earthquake, blizzard, flood, all, got 'tsunami'"),
     ("earthquake", 5, 0, "--workers must be greater than 0, got 0"),
 ])
 def test_a_batch_with_bad_input_is_refused(tiny_sqlite, today, hazard, n, workers, message):
@@ -271,11 +271,11 @@ def test_a_batch_with_bad_input_is_refused(tiny_sqlite, today, hazard, n, worker
     assert str(caught.value) == message
 
 
-def test_a_batch_of_blizzards_runs_on_the_tiny_region(water_at_r99, today):
-    result = batch.run(water_at_r99, "blizzard", 5, 2, workers=1, today=today)
-    assert result["n"] == len(result["scenarios"]) == 5
-    assert result["scenarios_with_displaced"] == 5
-    assert 0 <= result["fill"]["p5"] <= result["fill"]["mean"] <= 1
+def test_a_batch_of_blizzards_is_refused_on_the_tiny_region_that_has_no_pastoral_county(water_at_r99, today):
+    with pytest.raises(InvalidInput) as caught:
+        batch.run(water_at_r99, "blizzard", 5, 2, workers=1, today=today)
+    assert str(caught.value) == ("--hazard 'blizzard': Tiny has no blizzard hazard; its hazards: earthquake, flood "
+                                 "(the hazard rows of its hazard_zones.csv)")
 
 
 def test_county_incidents_of_a_hazard_have_a_last_mile_even_from_their_own_depot(inner_mongolia, today):

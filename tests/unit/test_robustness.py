@@ -23,10 +23,11 @@ SOURCES, COUNTIES = {"R99"}, {"990101", "990201"}
 
 @pytest.fixture(scope="module")
 def two_squares() -> Region:
-    """Two one-degree square counties side by side (110-112 E, 40-41 N), no hazard zones."""
+    """Two one-degree square counties side by side (110-112 E, 40-41 N), no hazard zones,
+    the banner pastoral (so the region has blizzards)."""
     rows = [("990101", "甲区", "甲市", 1000, 110.5, 40.5, box(110, 40, 111, 41)),
             ("990102", "乙旗", "甲市", 1000, 111.5, 40.5, box(111, 40, 112, 41))]
-    return Region.build(rows, 3.0, (), ())
+    return Region.build(rows, 3.0, (), (), pastoral_rows=[{"county": "990102", "pastoral": "pastoral"}])
 
 
 def quake_scenario(**changes) -> dict:

@@ -26,7 +26,8 @@ def inner_mongolia() -> Region:
     files = datafiles.read_region("inner-mongolia", with_stock=False)
     rows = [(c["adcode"], c["name"], c["league"], int(c["population"]), float(c["lon"]), float(c["lat"]),
              shape(json.loads(c["geometry"]))) for c in files.counties]
-    return Region.build(rows, float(files.meta["household_size"]), (), ())
+    return Region.build(rows, float(files.meta["household_size"]), (), (),
+                        pastoral_rows=datafiles.region_table("inner-mongolia", "pastoral.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +44,11 @@ def many_earthquakes(inner_mongolia, zone_rows):
 
 @pytest.fixture(scope="module")
 def two_squares() -> Region:
-    """Two square counties and no hazard zones."""
+    """Two square counties, both pastoral, and no hazard zones."""
     rows = [("990101", "甲区", "甲市", 1000, 110.5, 40.5, box(110, 40, 111, 41)),
             ("990102", "乙旗", "甲市", 1000, 111.5, 40.5, box(111, 40, 112, 41))]
-    return Region.build(rows, 3.0, (), ())
+    return Region.build(rows, 3.0, (), (), pastoral_rows=[{"county": "990101", "pastoral": "pastoral"},
+                                                          {"county": "990102", "pastoral": "semi-pastoral"}])
 
 
 @pytest.mark.parametrize("hazard", ["earthquake", "blizzard", "flood"])
