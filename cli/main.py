@@ -135,7 +135,7 @@ def run() -> None:
     try:
         app()
     except ReliefError as exc:
-        _fail(str(exc), getattr(exc, "problems", []), exc.exit_code)
+        _fail(str(exc), [str(p) for p in getattr(exc, "problems", [])], exc.exit_code)
     except OSError as exc:  # a path that is a folder, a folder that is a file, no permission ...
         _fail(f"cannot use {exc.filename or 'the file'}: {exc.strerror or exc}", [], 2)
     except OverflowError as exc:
@@ -143,6 +143,7 @@ def run() -> None:
 
 
 def _fail(message: str, problems: list[str], code: int) -> None:
+    """Print the message and each problem on stderr, as plain text (never markup), and exit."""
     from rich.text import Text
 
     err.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from relief.depot import db, reports, rules, sheets
-from relief.errors import InvalidFile, InvalidInput, RefusedRows
+from relief.errors import InvalidFile, InvalidInput, Problem, RefusedRows
 from relief.depot.ledger import DocumentRequest, Posted, post
 from relief.depot.posting import Operation
 
@@ -91,7 +91,7 @@ def import_file(url: str, path: str, *, actor: str, today: date) -> list[Posted]
     unknown codes, too little stock ...), or ``RefusedRows`` when the only faults are
     refusals such as too little stock; then nothing is written.
     """
-    malformed: list[str] = []
+    malformed: list[Problem] = []
     docs = sheets.read_documents(path, malformed)
     name = Path(path).name
 
@@ -99,18 +99,13 @@ def import_file(url: str, path: str, *, actor: str, today: date) -> list[Posted]
         try:
             posted = post(s, docs, actor=actor, today=today, collect_errors=True)
         except (InvalidFile, RefusedRows) as exc:
-            rows = sorted(malformed + exc.problems, key=_line_number)
+            rows = sorted(malformed + exc.problems, key=lambda p: p.line or 0)
             kind = RefusedRows if isinstance(exc, RefusedRows) and not malformed else InvalidFile
             raise kind(f"{name}: {len(rows)} bad row(s); nothing was recorded", rows) from None
         if malformed:
             raise InvalidFile(f"{name}: {len(malformed)} bad row(s); nothing was recorded", malformed)
         return posted
     return db.write(url, work)
-
-
-def _line_number(problem: str) -> int:
-    head = problem.split(":", 1)[0].split()
-    return int(head[1]) if len(head) == 2 and head[1].isdigit() else 0
 
 
 def export_file(url: str, path: str, *, ledger: bool = False, today: date) -> int:

@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from relief.errors import DocumentConflict, InvalidFile, RefusedRows, UnknownDepot, UnknownItem
+from relief.errors import DocumentConflict, InvalidFile, Problem, RefusedRows, UnknownDepot, UnknownItem
 from relief.depot.models import Balance, Depot, Document, Item, Lot, Movement
 from relief.depot.posting import Book, ItemFacts, Line, Operation, plan
 from relief.depot.rules import LotStock
@@ -67,8 +67,8 @@ def post(s: Session, docs: list[DocumentRequest], *, actor: str, today: date,
     """
     fresh, results = _split_known(s, docs, today)
     ops = [op for doc in fresh for op in doc.ops]
-    errors: list[str] | None = [] if collect_errors else None
-    refused: list[str] = []
+    errors: list[Problem] | None = [] if collect_errors else None
+    refused: list[Problem] = []
     failed: set[int] = set()
     items = _check_codes(s, ops, errors, failed)
     book = _load_book(s, ops)
@@ -109,7 +109,7 @@ def _split_known(s: Session, docs: list[DocumentRequest], today: date):
     return fresh, results
 
 
-def _check_codes(s: Session, ops: list[Operation], errors: list[str] | None, failed: set[int]) -> dict[str, ItemFacts]:
+def _check_codes(s: Session, ops: list[Operation], errors: list[Problem] | None, failed: set[int]) -> dict[str, ItemFacts]:
     depots = {op.depot for op in ops} | {op.to for op in ops if op.kind == "transfer" and op.to}
     item_codes = {op.item for op in ops}
     known_depots = set(s.exec(select(Depot.code).where(Depot.code.in_(depots)))) if depots else set()
@@ -124,10 +124,10 @@ def _check_codes(s: Session, ops: list[Operation], errors: list[str] | None, fai
     return items
 
 
-def _fail(errors: list[str] | None, failed: set[int], op: Operation, exc: Exception) -> None:
+def _fail(errors: list[Problem] | None, failed: set[int], op: Operation, exc: Exception) -> None:
     if errors is None:
         raise exc
-    errors.append(f"line {op.line}: {exc}")
+    errors.append(Problem.at_line(op.line, exc) if op.line is not None else Problem.of(exc))
     failed.add(id(op))
 
 

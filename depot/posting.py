@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from relief.depot import rules
-from relief.errors import InvalidDate, Refused, ReliefError, ReservedStock
+from relief.errors import InvalidDate, Problem, Refused, ReliefError, ReservedStock
 from relief.depot.rules import LotStock
 
 OPERATION_KINDS = ("receive", "issue", "transfer", "adjust", "count", "reserve", "release", "dispatch", "opening")
@@ -99,11 +99,11 @@ class ItemFacts:
 
 
 def plan(ops: list[Operation], book: Book, items: dict[str, ItemFacts], today: date,
-         errors: list[str] | None = None, refused: list[str] | None = None) -> list[Line]:
+         errors: list[Problem] | None = None, refused: list[Problem] | None = None) -> list[Line]:
     """Return the ledger lines for ``ops`` applied in order to ``book`` (which is updated).
 
-    With ``errors`` given, an operation that fails is recorded there as
-    ``"line N: message"`` and skipped, so a whole file can be checked at once; without
+    With ``errors`` given, an operation that fails is recorded there as a ``Problem``
+    (at ``line N`` when the operation came from a file's line) and skipped, so a whole file can be checked at once; without
     it the first failure raises its domain error (``OutOfStock``, ``UnknownLot`` ...).
     Failures that are refusals (not enough stock ...) are also added to ``refused``.
     """
@@ -114,10 +114,10 @@ def plan(ops: list[Operation], book: Book, items: dict[str, ItemFacts], today: d
         except ReliefError as exc:
             if errors is None:
                 raise
-            message = f"line {op.line}: {exc}" if op.line is not None else str(exc)
-            errors.append(message)
+            problem = Problem.at_line(op.line, exc) if op.line is not None else Problem.of(exc)
+            errors.append(problem)
             if refused is not None and isinstance(exc, Refused):
-                refused.append(message)
+                refused.append(problem)
             continue
         for line in produced:
             book.apply(line)

@@ -13,7 +13,7 @@ import csv
 from pathlib import Path
 
 from relief.depot import rules
-from relief.errors import InvalidFile, ReliefError
+from relief.errors import InvalidFile, Problem, ReliefError
 from relief.depot.ledger import DocumentRequest
 from relief.depot.posting import Operation
 
@@ -24,7 +24,7 @@ FORMATS = (".csv", ".xlsx")
 APPLIES = {"to": ("transfer", "issue"), "expires": ("receive",), "reason": ("adjust",), "source": ("receive",)}
 
 
-def read_documents(path: str | Path, problems: list[str] | None = None) -> list[DocumentRequest]:
+def read_documents(path: str | Path, problems: list[Problem] | None = None) -> list[DocumentRequest]:
     """Parse an import file into documents.
 
     Raises ``InvalidFile`` when the file is missing, has an unsupported extension or
@@ -51,7 +51,7 @@ def read_documents(path: str | Path, problems: list[str] | None = None) -> list[
         try:
             op = _operation(record, line)
         except ReliefError as exc:
-            problems.append(f"line {line}: {exc}")
+            problems.append(Problem.at_line(line, exc))
             continue
         groups.setdefault(record.get("doc") or None, []).append(op)
     if problems and not collect:
@@ -73,28 +73,38 @@ def _document(number: str | None, ops: list[Operation], file: str) -> DocumentRe
 def _operation(r: dict, line: int) -> Operation:
     kind = r.get("kind", "").lower()
     if kind not in KINDS:
-        raise InvalidFile(f"kind {r.get('kind')!r} is not one of {', '.join(KINDS)}")
+        raise InvalidFile(f"kind {r.get('kind')!r} is not one of {', '.join(KINDS)}", field="kind")
     for column, kinds in APPLIES.items():
         if r.get(column) and kind not in kinds:
             article = "an" if kind[0] in "aeiou" else "a"
             raise InvalidFile(f"column {column!r} does not apply to {article} {kind} (only to {' or '.join(kinds)}); "
-                              "leave it empty or change the kind")
+                              "leave it empty or change the kind", field=column)
     for key in ("depot", "item"):
         if not r.get(key):
-            raise InvalidFile(f"{key} is empty")
+            raise InvalidFile(f"{key} is empty", field=key)
     if kind == "adjust":
-        qty = rules.nonzero_delta(r.get("qty", ""), "qty")
-        reason = rules.check_reason(r.get("reason", ""))
+        qty = _column("qty", rules.nonzero_delta, r.get("qty", ""), "qty")
+        reason = _column("reason", rules.check_reason, r.get("reason", ""))
+    elif kind == "count":
+        qty, reason = _column("qty", rules.counted_quantity, r.get("qty", "")), None
     else:
-        qty = rules.counted_quantity(r.get("qty", "")) if kind == "count" else rules.positive_quantity(r.get("qty", ""), "qty")
-        reason = None
+        qty, reason = _column("qty", rules.positive_quantity, r.get("qty", ""), "qty"), None
     to = (r.get("to") or "").upper() or None
     if kind == "transfer" and (to is None or to == r["depot"].upper()):
-        raise InvalidFile("a transfer needs a 'to' depot different from 'depot'")
-    expires = rules.parse_date(r["expires"], "expires") if r.get("expires") and kind == "receive" else None
+        raise InvalidFile("a transfer needs a 'to' depot different from 'depot'", field="to")
+    expires = _column("expires", rules.parse_date, r["expires"], "expires") if r.get("expires") and kind == "receive" else None
     return Operation(kind, r["depot"].upper(), r["item"].upper(), qty, lot=r.get("lot") or None,
                      expires=expires, to=to, reason=reason, source=r.get("source") or None,
                      note=r.get("note") or None, line=line)
+
+
+def _column(name: str, check, *args):
+    """``check(*args)`` for the value of column ``name``: an error it raises names the column."""
+    try:
+        return check(*args)
+    except ReliefError as exc:
+        exc.field = exc.field or name
+        raise
 
 
 def _text(value) -> str:

@@ -4,13 +4,72 @@ Every error relief raises on purpose derives from ``ReliefError``. The command l
 turns one into a single message and an exit code in one place: ``InvalidInput``
 (the user asked for something that cannot be) exits 2, ``Refused`` (a valid request
 the books cannot honour) exits 1.
+
+Errors about many things at once (a file's bad rows, a plan's stale lines) carry them
+as ``problems``: a list of ``Problem`` records (where, field, message), built as data
+where the fault is found, so that the command line and a server can each present them.
+
+No message here names a command-line flag or command: an error about a setting says so
+in domain terms and names the setting in ``option`` (``"database"``, ``"max_hours"``);
+the command line turns that into its flag and adds how to fix it.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as _field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One fault found in a file, a row or a plan, as data.
+
+    ``where`` locates it (``"line 4"``, ``"depots.csv line 3"``, a file name, an item or
+    team code; None when it is nowhere in particular), ``field`` is the column or field
+    it concerns (``"qty"``; None when no single one), ``message`` says what is wrong in a
+    sentence that reads on its own. ``line`` is the row's line number when ``where`` is a
+    line of a file (for ordering; not part of equality). ``str()`` gives
+    ``"line 4: qty must be ..."``.
+    """
+
+    where: str | None
+    field: str | None
+    message: str
+    line: int | None = _field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+    @classmethod
+    def of(cls, error: Exception, where: str | None = None, *, line: int | None = None) -> Problem:
+        """The problem that ``error`` (raised while checking one row or line) describes,
+        with the field the error names, if any."""
+        return cls(where, getattr(error, "field", None), str(error), line)
+
+    @classmethod
+    def at_line(cls, line: int, error: Exception, file: str | None = None) -> Problem:
+        """The problem ``error`` describes at ``line`` of a file (``file`` names it when the
+        problems span several files)."""
+        return cls.of(error, f"{file} line {line}" if file else f"line {line}", line=line)
+
+
+def _problems(problems: list[Problem] | list[str] | None) -> list[Problem]:
+    # text without structure (a caller not yet giving fields) becomes a Problem without them
+    return [p if isinstance(p, Problem) else Problem(None, None, str(p)) for p in problems or []]
 
 
 class ReliefError(Exception):
-    """Base of every error relief raises on purpose."""
+    """Base of every error relief raises on purpose.
+
+    ``field`` names the field or column the error is about (a row check sets it);
+    ``option`` names, in domain terms, the setting the caller gave (``"database"``,
+    ``"max_hours"``): the command line shows its flag and how to fix it."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, field: str | None = None, option: str | None = None):
+        super().__init__(message)
+        self.field = field
+        self.option = option
 
 
 class InvalidInput(ReliefError):
@@ -60,17 +119,17 @@ class InvalidReason(InvalidInput):
 class InvalidFile(InvalidInput):
     """A file is missing, unreadable or has the wrong shape; ``problems`` lists each fault."""
 
-    def __init__(self, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.problems = problems or []
+    def __init__(self, message: str, problems: list[Problem] | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.problems = _problems(problems)
 
 
 class RefusedRows(Refused):
     """Rows of a file that are well-formed but that the books cannot honour; ``problems`` lists them."""
 
-    def __init__(self, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.problems = problems or []
+    def __init__(self, message: str, problems: list[Problem] | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.problems = _problems(problems)
 
 
 class OutOfStock(Refused):
@@ -121,11 +180,11 @@ class PlanState(Refused):
 
 
 class StalePlan(Refused):
-    """Stock, teams or incidents changed since the plan was made; ``lines`` lists what."""
+    """Stock, teams or incidents changed since the plan was made; ``problems`` lists what."""
 
-    def __init__(self, message: str, lines: list[str]):
+    def __init__(self, message: str, problems: list[Problem]):
         super().__init__(message)
-        self.problems = lines
+        self.problems = _problems(problems)
 
 
 class InvalidTravelTable(InvalidFile):

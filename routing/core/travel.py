@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from relief.errors import InvalidInput
-from relief.errors import InvalidTravelTable
+from relief.errors import InvalidTravelTable, Problem
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -118,17 +118,17 @@ def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[s
     for n, row in rows:
         code, county, minutes = (str(row.get(k) or "").strip() for k in ("code", "county", "minutes"))
         if code.upper() not in sources:
-            problems.append(f"line {n}: unknown depot or team code {code!r}")
+            problems.append(Problem(f"line {n}", "code", f"unknown depot or team code {code!r}", n))
         if county not in counties:
-            problems.append(f"line {n}: unknown county adcode {county!r}")
+            problems.append(Problem(f"line {n}", "county", f"unknown county adcode {county!r}", n))
         try:
             value = int(minutes)
         except ValueError:
             value = -1
         if value < 0:
-            problems.append(f"line {n}: minutes must be a whole number of 0 or more, got {minutes!r}")
+            problems.append(Problem(f"line {n}", "minutes", f"minutes must be a whole number of 0 or more, got {minutes!r}", n))
         elif value > 100_000:
-            problems.append(f"line {n}: minutes must be a whole number from 0 to 100000, got {minutes!r}")
+            problems.append(Problem(f"line {n}", "minutes", f"minutes must be a whole number from 0 to 100000, got {minutes!r}", n))
         table[(code.upper(), county)] = value
     if problems:
         raise InvalidTravelTable(f"{file.name}: {len(problems)} bad row(s)", problems)

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from relief.depot import db
 from relief.depot.models import County, Incident, IncidentNeed, IncidentTeam, Item
-from relief.errors import InvalidFile, ReliefError, UnknownIncident, UnknownItem
+from relief.errors import InvalidFile, Problem, ReliefError, UnknownIncident, UnknownItem
 from relief.routing import books
 from relief.routing.core import geo, needs
 
@@ -117,7 +117,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
     problems, made = [], []
     for row in rows:
         if row.get("error"):
-            problems.append(f"{row['line']}: {row['error']}")
+            problems.append(Problem(row["line"], "geometry", row["error"]))
             continue
         try:
             lon, lat = geo.check_point(row.get("lon"), row.get("lat"))
@@ -133,7 +133,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
         except ReliefError as exc:
             if "line" not in row:
                 raise
-            problems.append(f"{row['line']}: {exc}")
+            problems.append(Problem.of(exc, row["line"]))
             continue
         derived = needs.derive_needs(people, household, need_norms, today, months)
         wanted = {**{k: v for k, v in derived.items() if k in items}, **given}

@@ -21,7 +21,7 @@ from relief.routing import books
 from relief.routing.core import document as documents
 from relief.routing.core.document import PlanDocument
 from relief.routing.core.results import PlanStatus
-from relief.errors import PlanState, StalePlan, UnknownPlan
+from relief.errors import PlanState, Problem, StalePlan, UnknownPlan
 
 PAST = {"commit": "committed", "ship": "shipped", "cancel": "cancelled"}
 
@@ -71,7 +71,7 @@ def commit(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
         for t in teams:
             team = s.exec(select(Team).where(Team.code == t.team).with_for_update()).one()
             if team.status != "ready":
-                problems.append(f"team {t.team} is {team.status}, no longer ready")
+                problems.append(Problem(f"team {t.team}", "status", f"{team.status}, no longer ready"))
             team.status = "deployed"
             s.add(team)
         ops = [Operation("reserve", ln.depot, ln.item, ln.qty, lot=ln.lot, to=f"incident {ln.incident}", line=n)
@@ -88,14 +88,14 @@ def commit(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
     return db.write(url, work)
 
 
-def _stale_incidents(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -> list[str]:
+def _stale_incidents(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -> list[Problem]:
     """Closed incidents among those the plan serves (locked until the transaction ends)."""
     ids = sorted({ln.incident for ln in lines} | {t.incident for t in teams})
     found = {i.id: i for i in s.exec(select(Incident).where(Incident.id.in_(ids)).with_for_update())} if ids else {}
-    return [f"incident {i} is closed" for i in ids if i not in found or found[i].status != "open"]
+    return [Problem(f"incident {i}", "status", "closed") for i in ids if i not in found or found[i].status != "open"]
 
 
-def _beyond_need(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -> list[str]:
+def _beyond_need(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -> list[Problem]:
     """What this plan would send beyond an incident's need, given plans committed since it was made."""
     sent, teamed = books.committed_supplies(s), books.committed_teams(s)
     need = {(n.incident, n.item): n.qty for n in s.exec(select(IncidentNeed))}
@@ -112,18 +112,19 @@ def _beyond_need(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -
         limit, before = (need, sent) if (incident, what) in need else (asked, teamed)
         already = before.get((incident, what), 0)
         if already + qty > limit.get((incident, what), 0):
-            problems.append(f"incident {incident} needs {limit.get((incident, what), 0):,} {what}; committed plans "
-                            f"already send {already:,} and this plan {qty:,}")
+            problems.append(Problem(f"incident {incident}", what,
+                                    f"needs {limit.get((incident, what), 0):,} {what}; committed plans "
+                                    f"already send {already:,} and this plan {qty:,}"))
     return problems
 
 
-def _explain(problem: str, lines: list[PlanShipment]) -> str:
-    head, _, rest = problem.partition(": ")
-    try:
-        ln = lines[int(head.split()[1]) - 1]
-    except (IndexError, ValueError):
+def _explain(problem: Problem, lines: list[PlanShipment]) -> Problem:
+    """The problem of plan line N (a reservation that failed) told by what that line sends."""
+    if problem.line is None or not 1 <= problem.line <= len(lines):
         return problem
-    return f"{ln.qty} {ln.item} lot {ln.lot} from {ln.depot} to incident {ln.incident}: {rest}"
+    ln = lines[problem.line - 1]
+    return Problem(f"{ln.qty} {ln.item} lot {ln.lot} from {ln.depot} to incident {ln.incident}", problem.field,
+                   problem.message)
 
 
 def ship(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
@@ -178,7 +179,8 @@ def _shippable(s: Session, plan_id: int, lines: list[PlanShipment], today: date)
     for ln in lines:
         expires = expiry.get((ln.item, ln.lot))
         if expires is not None and expires < today:
-            problems.append(f"{ln.qty} {ln.item} lot {ln.lot} from {ln.depot} expired on {expires.isoformat()}")
+            problems.append(Problem(f"{ln.qty} {ln.item} lot {ln.lot} from {ln.depot}", "expires",
+                                    f"expired on {expires.isoformat()}"))
     if problems:
         raise StalePlan(f"plan {plan_id} cannot be shipped: {len(problems)} problem(s); nothing was issued - "
                         "cancel it and make a new plan", problems)

@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import select
 
 from relief.depot import catalog, db, keeper, reports
-from relief.errors import InvalidFile, InvalidInput, UnknownItem
+from relief.errors import InvalidFile, InvalidInput, Problem, UnknownItem
 from relief.depot.models import Team
 from relief.routing.core.document import as_json
 from relief.routing.core.results import PlanStatus
@@ -161,11 +161,11 @@ def test_an_import_with_bad_rows_records_nothing_and_names_each_line(tiny_db, to
     with pytest.raises(InvalidFile) as caught:
         incidents.import_file(tiny_db, str(path), today=today)
     assert str(caught.value) == "4 bad incident row(s); nothing was recorded"
-    assert [p.split(":")[0] for p in caught.value.problems] == ["line 3", "line 4", "line 5", "line 6"]
-    assert "outside the region" in caught.value.problems[0]
-    assert "unknown item 'TNET'" in caught.value.problems[1]
-    assert "priority must be 1, 2, 3 or 4" in caught.value.problems[2]
-    assert "'doctor' is not one of relief, medical, psych" in caught.value.problems[3]
+    assert [p.where for p in caught.value.problems] == ["line 3", "line 4", "line 5", "line 6"]
+    assert "outside the region" in caught.value.problems[0].message
+    assert "unknown item 'TNET'" in caught.value.problems[1].message
+    assert "priority must be 1, 2, 3 or 4" in caught.value.problems[2].message
+    assert "'doctor' is not one of relief, medical, psych" in caught.value.problems[3].message
     geo = tmp_path / "incidents.geojson"
     geo.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [110.5, 40.5]}, "properties": {"name": "ok"}},
@@ -174,7 +174,7 @@ def test_an_import_with_bad_rows_records_nothing_and_names_each_line(tiny_db, to
     ]}), encoding="utf-8")
     with pytest.raises(InvalidFile) as caught:
         incidents.import_file(tiny_db, str(geo), today=today)
-    assert caught.value.problems == [
+    assert [str(p) for p in caught.value.problems] == [
         "feature 2: geometry must be a Point (the incident's location), got 'Polygon'",
         "feature 3: priority must be 1, 2, 3 or 4 (1 is the most urgent, response level I); got 0"]
     assert incidents.listing(tiny_db) == []
@@ -267,8 +267,8 @@ def test_a_plan_made_stale_by_an_issue_is_refused_whole_listing_its_lines(drafte
     with pytest.raises(StalePlan) as caught:
         plans.commit(url, stale["plan_id"], actor="planner", today=today)
     assert "nothing was committed - make a new plan" in str(caught.value)
-    assert caught.value.problems == ["4 TENT lot - from R99 to incident 1: cannot take 4 of TENT at R99 lot -: "
-                                     "only 2 available"]
+    assert [str(p) for p in caught.value.problems] == [
+        "4 TENT lot - from R99 to incident 1: cannot take 4 of TENT at R99 lot -: only 2 available"]
     assert books(url, today) == {("R99", "TENT", "-"): (2, 0), ("C990201", "WATER", "W1"): (5, 0)}, \
         "the water line that could be honoured is not reserved either"
     assert team_status(url) == {"T01": "ready", "T02": "ready"}
@@ -282,7 +282,7 @@ def test_a_plan_whose_team_was_deployed_meanwhile_is_stale(drafted, today):
     plans.commit(url, first["plan_id"], actor="planner", today=today)
     with pytest.raises(StalePlan) as caught:
         plans.commit(url, second["plan_id"], actor="planner", today=today)
-    assert "team T01 is deployed, no longer ready" in caught.value.problems
+    assert Problem("team T01", "status", "deployed, no longer ready") in caught.value.problems
     assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}, "six tents were available for the second plan"
 
 
@@ -292,7 +292,8 @@ def test_two_drafts_for_one_incident_cannot_both_be_committed(drafted, today):
     plans.commit(url, first["plan_id"], actor="planner", today=today)
     with pytest.raises(StalePlan) as caught:
         plans.commit(url, second["plan_id"], actor="planner", today=today)
-    assert "incident 1 needs 4 TENT; committed plans already send 4 and this plan 4" in caught.value.problems
+    assert Problem("incident 1", "TENT", "needs 4 TENT; committed plans already send 4 and this plan 4") \
+        in caught.value.problems
     assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}, "only the first plan's four tents are reserved"
 
 
@@ -301,7 +302,7 @@ def test_a_plan_for_a_closed_incident_is_stale(drafted, today):
     incidents.close(url, 1)
     with pytest.raises(StalePlan) as caught:
         plans.commit(url, doc["plan_id"], actor="planner", today=today)
-    assert caught.value.problems == ["incident 1 is closed"]
+    assert caught.value.problems == [Problem("incident 1", "status", "closed")]
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}
 
 
@@ -403,9 +404,9 @@ def test_a_bad_travel_table_is_refused_listing_its_rows(tents_asked_far_east, to
                      encoding="utf-8")
     with pytest.raises(InvalidTravelTable) as caught:
         plan(tents_asked_far_east, today, travel_table=str(table))
-    assert caught.value.problems == ["line 3: unknown depot or team code 'R77'",
-                                     "line 4: unknown county adcode '150102'",
-                                     "line 5: minutes must be a whole number of 0 or more, got '-5'"]
+    assert caught.value.problems == [Problem("line 3", "code", "unknown depot or team code 'R77'"),
+                                     Problem("line 4", "county", "unknown county adcode '150102'"),
+                                     Problem("line 5", "minutes", "minutes must be a whole number of 0 or more, got '-5'")]
     assert plans.listing(tents_asked_far_east) == []
 
 
@@ -415,7 +416,7 @@ def test_a_committed_plan_for_an_incident_closed_since_cannot_be_shipped(drafted
     incidents.close(url, 1)
     with pytest.raises(StalePlan) as caught:
         plans.ship(url, doc["plan_id"], actor="planner", today=today)
-    assert caught.value.problems == ["incident 1 is closed"]
+    assert caught.value.problems == [Problem("incident 1", "status", "closed")]
     assert books(url, today) == {("R99", "TENT", "-"): (10, 4)}, "nothing was issued"
 
 

@@ -324,12 +324,12 @@ def test_an_import_with_bad_rows_records_nothing_and_lists_every_line(tents_at_r
     before = counts(tents_at_r99)
     with pytest.raises(InvalidFile, match="4 bad row\\(s\\); nothing was recorded") as caught:
         keeper.import_file(tents_at_r99, str(path), actor="k", today=today)
-    problems = sorted(caught.value.problems)
-    assert [p.split(":")[0] for p in problems] == ["line 3", "line 4", "line 5", "line 6"]
-    assert "only 10 available" in problems[0]
-    assert "'R98'" in problems[1]
-    assert "'SOAP'" in problems[2]
-    assert "'NOPE'" in problems[3]
+    problems = caught.value.problems
+    assert [(p.where, p.line) for p in problems] == [("line 3", 3), ("line 4", 4), ("line 5", 5), ("line 6", 6)]
+    assert "only 10 available" in problems[0].message
+    assert "'R98'" in problems[1].message
+    assert "'SOAP'" in problems[2].message
+    assert "'NOPE'" in problems[3].message
     assert counts(tents_at_r99) == before
 
 

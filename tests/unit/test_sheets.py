@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from relief.depot import sheets
-from relief.errors import InvalidFile
+from relief.errors import InvalidFile, Problem
 from relief.depot.posting import Operation
 
 
@@ -95,8 +95,9 @@ def test_a_column_that_does_not_apply_to_the_row_kind_is_refused(tmp_path):
                                              "adjust,R99,TENT,5,,2030-01-01\n")
     with pytest.raises(InvalidFile) as caught:
         sheets.read_documents(path)
-    assert any("line 2" in p and "'to' does not apply to a receive" in p for p in caught.value.problems)
-    assert any("line 3" in p and "'expires' does not apply to an adjust" in p for p in caught.value.problems)
+    assert [(p.where, p.field) for p in caught.value.problems] == [("line 2", "to"), ("line 3", "expires")]
+    assert "'to' does not apply to a receive" in caught.value.problems[0].message
+    assert "'expires' does not apply to an adjust" in caught.value.problems[1].message
 
 
 def test_an_unknown_column_is_named(tmp_path):
@@ -123,13 +124,29 @@ def test_every_bad_row_is_listed_by_its_line_number(tmp_path):
     with pytest.raises(InvalidFile, match="bad.csv: 6 bad row\\(s\\); nothing was recorded") as caught:
         sheets.read_documents(path)
     problems = caught.value.problems
-    assert [p.split(":")[0] for p in problems] == [f"line {n}" for n in (3, 4, 5, 6, 7, 8)]
-    assert "'five'" in problems[0]
-    assert "'steal'" in problems[1]
-    assert "'to' depot" in problems[2]
-    assert "'stolen'" in problems[3]
-    assert "'2027-13-01'" in problems[4]
-    assert "depot is empty" in problems[5]
+    assert [(p.where, p.line, p.field) for p in problems] == [
+        ("line 3", 3, "qty"), ("line 4", 4, "kind"), ("line 5", 5, "to"), ("line 6", 6, "reason"),
+        ("line 7", 7, "expires"), ("line 8", 8, "depot")]
+    assert "'five'" in problems[0].message
+    assert "'steal'" in problems[1].message
+    assert "'to' depot" in problems[2].message
+    assert "'stolen'" in problems[3].message
+    assert "'2027-13-01'" in problems[4].message
+    assert "depot is empty" in problems[5].message
+
+
+def test_a_bad_quantity_is_a_problem_at_its_line_naming_the_qty_field(tmp_path):
+    path = write_csv(tmp_path / "bad.csv", "kind,depot,item,qty\nreceive,R99,TENT,5\nissue,R99,TENT,0\n")
+    with pytest.raises(InvalidFile) as caught:
+        sheets.read_documents(path)
+    assert caught.value.problems == [Problem("line 3", "qty", "qty must be a whole number greater than 0, got '0'")]
+    assert str(caught.value.problems[0]) == "line 3: qty must be a whole number greater than 0, got '0'"
+
+
+def test_a_problem_reads_as_where_then_message():
+    assert str(Problem("line 4", "qty", "qty must be a whole number")) == "line 4: qty must be a whole number"
+    assert str(Problem(None, None, "incident 2 is closed")) == "incident 2 is closed"
+    assert Problem("line 4", "qty", "x", line=4) == Problem("line 4", "qty", "x")
 
 
 def test_a_missing_file_is_reported(tmp_path):

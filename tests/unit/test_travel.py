@@ -119,7 +119,8 @@ def test_a_travel_table_with_bad_rows_is_refused_listing_each_row(tmp_path):
     with pytest.raises(InvalidTravelTable) as caught:
         read_table(str(path), {"R99"}, {"990101", "990201"})
     assert str(caught.value) == "travel.csv: 4 bad row(s)"
-    assert caught.value.problems == [
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "code"), (4, "county"), (5, "minutes"), (6, "minutes")]
+    assert [str(p) for p in caught.value.problems] == [
         "line 3: unknown depot or team code 'X1'",
         "line 4: unknown county adcode '123456'",
         "line 5: minutes must be a whole number of 0 or more, got '-5'",
