@@ -19,7 +19,7 @@ def upgrade(db_: DbOption = None) -> None:
 
     target = url(db_)
     result = migrate.upgrade(target)
-    out.print(f"{describe(target)}: {result}", markup=False)
+    out.print(f"{describe(target)}: {result}", markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -4,6 +4,10 @@ A database is named by a URL (``sqlite:///relief.db``, ``postgresql://user@host/
 or by a plain file path, which means SQLite. Writers on SQLite take the write lock when
 their transaction begins (``BEGIN IMMEDIATE``) so that two keepers never read the same
 balance and both spend it; on PostgreSQL the ledger locks the balance rows it changes.
+
+A session opens only on a database whose schema is at the revision this relief needs
+(``depot.schema.HEAD``): one plain query of ``alembic_version`` per database and process,
+without loading Alembic (only ``depot.migrate`` imports it, to build or upgrade a schema).
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, create_engine
 
 from relief.depot import models  # noqa: F401  (registers the tables)
-from relief.errors import DatabaseNotReady, InvalidInput
+from relief.depot import schema
+from relief.errors import DatabaseNotReady, InvalidInput, SchemaOutOfDate, SchemaTooNew
 
 DEFAULT_DB = "relief.db"
 _engines: dict[str, Engine] = {}
+_at_head: set[str] = set()  # databases already found at schema.HEAD by this process
 T = TypeVar("T")
 
 
@@ -78,6 +84,7 @@ def dispose(url: str) -> None:
 
     Needed before a database can be dropped or its file removed.
     """
+    _at_head.discard(url)
     engine = _engines.pop(url, None)
     if engine is not None:
         engine.dispose()
@@ -99,17 +106,79 @@ def _sqlite_begin(connection) -> None:
 
 
 def create_schema(url: str) -> None:
-    """Create every relief table that does not exist yet in the database at ``url``."""
+    """Create the relief schema at the current revision in the empty database at ``url``.
+
+    Runs every migration (so a new database is exactly an upgraded one). Raises
+    ``DatabaseNotReady`` when the database cannot be created or written.
+    """
+    from relief.depot import migrate  # Alembic loads only when a schema is made or upgraded
+
     try:
-        SQLModel.metadata.create_all(get_engine(url))
+        migrate.create(url)
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseNotReady(f"cannot create the database {describe(url)}: {reason}") from None
+    finally:
+        _at_head.discard(url)
 
 
 def drop_schema(url: str) -> None:
-    """Drop every relief table in the database at ``url``."""
-    SQLModel.metadata.drop_all(get_engine(url))
+    """Drop the whole relief schema at ``url``: every table, the revision table and, on
+    PostgreSQL, the ledger's trigger functions (triggers go with their tables)."""
+    _at_head.discard(url)
+    engine = get_engine(url)
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {schema.VERSION_TABLE}")
+        if not is_sqlite(url):
+            for function in schema.PG_FUNCTIONS:
+                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
+
+
+def revision(url: str) -> str | None:
+    """The schema revision recorded in the database at ``url``, or None when it records
+    none (a database made before revisions were tracked). One plain query; no Alembic."""
+    try:
+        with get_engine(url).connect() as conn:
+            row = conn.exec_driver_sql(f"SELECT version_num FROM {schema.VERSION_TABLE}").first()
+    except (OperationalError, ProgrammingError) as exc:
+        missing = getattr(exc.orig, "sqlstate", None) == "42P01" or "no such table" in str(exc.orig)
+        if not missing:
+            raise
+        return None
+    return row[0] if row else None
+
+
+def check_revision(url: str) -> None:
+    """Refuse a database whose schema is not at the revision this relief needs.
+
+    Raises ``SchemaOutOfDate`` (naming the upgrade command) for an older schema and
+    ``SchemaTooNew`` for one made by a newer relief. Checked once per database and process.
+    """
+    if url in _at_head:
+        return
+    found = revision(url)
+    if found == schema.HEAD:
+        _at_head.add(url)
+        return
+    name, needs = describe(url), schema.label(schema.HEAD)
+    if found is None or found in schema.REVISIONS:
+        at = (f"is at schema revision {schema.label(found)}" if found else
+              "records no schema revision (it was made by an earlier relief)")
+        raise SchemaOutOfDate(f"the database {name} {at}; this relief needs revision {needs}: "
+                              f"run `relief db upgrade --db {command_name(url)}`")
+    raise SchemaTooNew(f"the database {name} is at schema revision {schema.label(found)}, newer than this "
+                       f"relief knows (its newest is {needs}); use the relief release that upgraded it, or newer")
+
+
+def command_name(url: str) -> str:
+    """How to name the database at ``url`` on the command line: the SQLite file path, or a
+    ``postgresql://`` URL without its password."""
+    if is_sqlite(url):
+        return describe(url)
+    parsed = make_url(url)
+    parsed = parsed.set(drivername="postgresql", password=None)
+    return parsed.render_as_string(hide_password=False)
 
 
 def has_schema(url: str) -> bool:
@@ -124,14 +193,18 @@ def has_schema(url: str) -> bool:
 
 
 @contextmanager
-def session(url: str, *, write: bool = False) -> Iterator[Session]:
+def session(url: str, *, write: bool = False, any_revision: bool = False) -> Iterator[Session]:
     """Open a session on an initialised database; commit on success, roll back on error.
 
     ``write=True`` takes SQLite's write lock at the start of the transaction. Raises
-    ``DatabaseNotReady`` when the database has not been initialised with ``relief init``.
+    ``DatabaseNotReady`` when the database has not been initialised with ``relief init``,
+    and ``SchemaOutOfDate`` / ``SchemaTooNew`` when its schema is not the one this relief
+    needs, unless ``any_revision`` (for code that only counts rows before replacing it).
     """
     if not has_schema(url):
         raise DatabaseNotReady(f"no relief database at {describe(url)}; create one with: relief init --db {describe(url)}")
+    if not any_revision:
+        check_revision(url)
     engine = get_engine(url)
     bind = engine.execution_options(relief_write=True) if write else engine
     with Session(bind, expire_on_commit=False) as s:

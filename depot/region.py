@@ -40,14 +40,15 @@ def init(url: str, region: str = "inner-mongolia", *, sample_stock: bool = True,
     """Create the schema at ``url`` and load ``region`` (a built-in name or a folder).
 
     Refuses with ``DatabaseNotEmpty`` when the database already holds data, unless
-    ``force`` (which drops and recreates every relief table). Raises ``UnknownRegion``
-    or ``InvalidFile`` for a region that cannot be read; nothing is written then.
+    ``force`` (which drops the whole schema and builds it again at the current
+    revision). Raises ``UnknownRegion`` or ``InvalidFile`` for a region that cannot be
+    read; nothing is written then.
     """
     files = datafiles.read_region(region, with_stock=sample_stock)
     tables = _tables(files)
     openings = _opening(files, tables, today)
     if db.has_schema(url):
-        with db.session(url) as s:
+        with db.session(url, any_revision=True) as s:  # an out-of-date database may be replaced too
             used = s.exec(select(func.count()).select_from(County)).one() + s.exec(
                 select(func.count()).select_from(Movement)).one()
         if used and not force:

@@ -156,6 +156,14 @@ class DatabaseNotReady(Refused):
     """The database has no relief schema yet (run ``relief init``)."""
 
 
+class SchemaOutOfDate(Refused):
+    """The database's schema is older than this relief needs (run ``relief db upgrade``)."""
+
+
+class SchemaTooNew(Refused):
+    """The database's schema was made by a newer relief than this one."""
+
+
 # Dispatch and drills
 
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of the relief schema; run them with ``relief.depot.migrate``."""
