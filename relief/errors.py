@@ -9,9 +9,20 @@ Errors about many things at once (a file's bad rows, a plan's stale lines) carry
 as ``problems``: a list of ``Problem`` records (where, field, message), built as data
 where the fault is found, so that the command line and a server can each present them.
 
-No message here names a command-line flag or command: an error about a setting says so
-in domain terms and names the setting in ``option`` (``"database"``, ``"max_hours"``);
-the command line turns that into its flag and adds how to fix it.
+No message here names a command-line flag or command (tests/unit/test_messages.py keeps
+it so): an error says what is wrong in domain terms, and two attributes say what the
+command line needs to add, which it does in one place (``relief.cli.flags``):
+
+* ``option`` names the setting the error concerns, as the library calls it
+  (``"days"``, ``"max_hours"``, ``"force"``). Either the value given for it is wrong,
+  and then the message begins with the setting's name, underscores read as spaces
+  (``"max hours must be greater than 0 ..."``), which the command line replaces by its
+  flag (``--max-hours``); or the setting is the one that would allow what was refused
+  (``"force"`` to replace a database that holds data), and the command line adds how to
+  use it (``"; pass --force to replace it"``).
+* ``hint`` names where the valid values can be looked up or what to do next:
+  ``"depots"``, ``"items"``, ``"teams"``, ``"incidents"``, ``"plans"`` (their
+  listings), ``"new_incident"`` (add one). The command line adds the command to run.
 """
 
 from __future__ import annotations
@@ -61,15 +72,19 @@ class ReliefError(Exception):
     """Base of every error relief raises on purpose.
 
     ``field`` names the field or column the error is about (a row check sets it);
-    ``option`` names, in domain terms, the setting the caller gave (``"database"``,
-    ``"max_hours"``): the command line shows its flag and how to fix it."""
+    ``option`` names, in domain terms, the setting the caller gave (``"days"``,
+    ``"max_hours"``) or the one that would allow what was refused (``"force"``);
+    ``hint`` names where to look the valid values up (``"items"``). See the module
+    docstring; the command line shows flags, commands and how to fix it."""
 
     exit_code = 1
 
-    def __init__(self, message: str = "", *, field: str | None = None, option: str | None = None):
+    def __init__(self, message: str = "", *, field: str | None = None, option: str | None = None,
+                 hint: str | None = None):
         super().__init__(message)
         self.field = field
         self.option = option
+        self.hint = hint
 
 
 class InvalidInput(ReliefError):
