@@ -135,7 +135,9 @@ def run() -> None:
     try:
         app()
     except ReliefError as exc:
-        _fail(str(exc), [str(p) for p in getattr(exc, "problems", [])], exc.exit_code)
+        from relief.cli.flags import message
+
+        _fail(message(exc), [str(p) for p in getattr(exc, "problems", [])], exc.exit_code)
     except OSError as exc:  # a path that is a folder, a folder that is a file, no permission ...
         _fail(f"cannot use {exc.filename or 'the file'}: {exc.strerror or exc}", [], 2)
     except OverflowError as exc:

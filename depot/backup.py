@@ -295,7 +295,7 @@ def _header(path: Path, name: str) -> dict:
         if found in schema.REVISIONS:
             raise SchemaOutOfDate(f"{name} holds a database of an older schema (relief {at}); this relief "
                                   f"restores only revision {schema.label(schema.HEAD)}: restore it where it was "
-                                  "made, run `relief db upgrade` there and back it up again")
+                                  "made, upgrade that database and back it up again", hint="upgrade_command")
         raise SchemaTooNew(f"{name} holds a database of a schema this relief does not know (relief {at}); "
                            f"this relief restores only revision {schema.label(schema.HEAD)}: use the relief "
                            "release that made it, or newer")

@@ -20,7 +20,7 @@ def depots(s: Session, *, level: str | None = None, league: str | None = None) -
     """Depots ordered by level then code. Keys: code, name, level, county, county_name,
     league, lon, lat, capacity_m3, outbound_t_day. Raises ``InvalidInput`` for an unknown level."""
     if level is not None and level not in LEVELS:
-        raise InvalidInput(f"--level must be one of {', '.join(LEVELS)}; got {level!r}")
+        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}; got {level!r}", option="level")
     query = select(Depot, County.name, County.league).join(County, County.adcode == Depot.county)
     if level:
         query = query.where(Depot.level == level)
@@ -87,7 +87,7 @@ def set_team_status(url: str, code: str, status: str) -> dict:
     def work(s: Session) -> dict:
         team = s.exec(select(Team).where(Team.code == code.strip().upper()).with_for_update()).first()
         if team is None:
-            raise InvalidInput(f"unknown team {code!r}; see `relief team list` for the codes")
+            raise InvalidInput(f"unknown team {code!r}", hint="teams")
         team.status = status
         s.add(team)
         s.flush()

@@ -43,14 +43,15 @@ def database_url(value: str | None = None) -> str:
     if "://" not in value:
         path = Path(value).expanduser().resolve()
         if path.is_dir():
-            raise InvalidInput(f"--db {value} is a folder; give a database file such as {path / DEFAULT_DB}")
+            raise InvalidInput(f"database {value} is a folder; give a database file such as {path / DEFAULT_DB}",
+                               option="database")
         return f"sqlite:///{path}"
     scheme, rest = value.split("://", 1)
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         return "postgresql+psycopg://" + rest
     if scheme == "sqlite":
         return value
-    raise InvalidInput(f"--db must be a SQLite file path or a postgresql:// URL, got {value!r}")
+    raise InvalidInput(f"database must be a SQLite file path or a postgresql:// URL, got {value!r}", option="database")
 
 
 def describe(url: str) -> str:
@@ -165,8 +166,8 @@ def check_revision(url: str) -> None:
     if found is None or found in schema.REVISIONS:
         at = (f"is at schema revision {schema.label(found)}" if found else
               "records no schema revision (it was made by an earlier relief)")
-        raise SchemaOutOfDate(f"the database {name} {at}; this relief needs revision {needs}: "
-                              f"run `relief db upgrade --db {command_name(url)}`")
+        raise SchemaOutOfDate(f"the database {name} {at}; this relief needs revision {needs}",
+                              hint="upgrade", database=command_name(url))
     raise SchemaTooNew(f"the database {name} is at schema revision {schema.label(found)}, newer than this "
                        f"relief knows (its newest is {needs}); use the relief release that upgraded it, or newer")
 
@@ -202,7 +203,7 @@ def session(url: str, *, write: bool = False, any_revision: bool = False) -> Ite
     needs, unless ``any_revision`` (for code that only counts rows before replacing it).
     """
     if not has_schema(url):
-        raise DatabaseNotReady(f"no relief database at {describe(url)}; create one with: relief init --db {describe(url)}")
+        raise DatabaseNotReady(f"no relief database at {describe(url)}", hint="init", database=command_name(url))
     if not any_revision:
         check_revision(url)
     engine = get_engine(url)

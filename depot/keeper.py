@@ -26,7 +26,7 @@ def receive(url: str, depot: str, item: str, qty: object, *, lot: str | None = N
     recorded expiry of a named lot already known, else today plus the item's shelf life.
     Raises ``InvalidDate`` for an expiry already past.
     """
-    when = rules.parse_date(expires, "expiry (--expires)") if expires not in (None, "") else None
+    when = rules.parse_date(expires, "expiry", option="expiry") if expires not in (None, "") else None
     op = Operation("receive", _code(depot), _code(item), rules.positive_quantity(qty), lot=_lot(lot),
                    expires=when, source=source, note=note)
     return _record(url, "receive", op, doc, actor, today)

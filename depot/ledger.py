@@ -118,9 +118,9 @@ def _check_codes(s: Session, ops: list[Operation], errors: list[Problem] | None,
     for op in ops:
         for code in (op.depot, op.to if op.kind == "transfer" else None):
             if code is not None and code not in known_depots:
-                _fail(errors, failed, op, UnknownDepot(f"unknown depot {code!r}; see `relief depot list` for the codes"))
+                _fail(errors, failed, op, UnknownDepot(f"unknown depot {code!r}", hint="depots"))
         if op.item not in items:
-            _fail(errors, failed, op, UnknownItem(f"unknown item {op.item!r}; see `relief item list` for the codes"))
+            _fail(errors, failed, op, UnknownItem(f"unknown item {op.item!r}", hint="items"))
     return items
 
 

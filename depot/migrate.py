@@ -46,8 +46,8 @@ def upgrade(url: str, target: str = schema.HEAD) -> str:
     ``SchemaTooNew`` when its schema is newer than this relief knows.
     """
     if not db.has_schema(url):
-        raise DatabaseNotReady(f"no relief database at {db.describe(url)}; create one with: "
-                               f"relief init --db {db.command_name(url)}")
+        raise DatabaseNotReady(f"no relief database at {db.describe(url)}", hint="init",
+                               database=db.command_name(url))
     try:
         with _transaction(url) as conn:
             before = _current(conn)

@@ -22,7 +22,7 @@ def check_depot(s: Session, code: str | None) -> str | None:
         return None
     code = code.strip().upper()
     if s.get(Depot, code) is None:
-        raise UnknownDepot(f"unknown depot {code!r}; see `relief depot list` for the codes")
+        raise UnknownDepot(f"unknown depot {code!r}", hint="depots")
     return code
 
 
@@ -32,7 +32,7 @@ def check_item(s: Session, code: str | None) -> str | None:
         return None
     code = code.strip().upper()
     if s.get(Item, code) is None:
-        raise UnknownItem(f"unknown item {code!r}; see `relief item list` for the codes")
+        raise UnknownItem(f"unknown item {code!r}", hint="items")
     return code
 
 
@@ -104,7 +104,7 @@ def expiring(s: Session, *, days: int, depot: str | None = None, today: date) ->
     ``InvalidQuantity`` when ``days`` is negative.
     """
     if not 0 <= days <= 36500:
-        raise InvalidQuantity(f"--days must be from 0 to 36500, got {days}")
+        raise InvalidQuantity(f"days must be from 0 to 36500, got {days}", option="days")
     depot = check_depot(s, depot)
     horizon = today + timedelta(days=days)
     query = (select(Balance, Lot.expires, Item.name)
@@ -124,7 +124,7 @@ def history(s: Session, *, depot: str | None = None, item: str | None = None, do
     reserved_delta, doc, actor, reason, counterparty, note. Raises ``InvalidQuantity``
     when ``limit`` is not positive."""
     if not 0 < limit <= 10**9:
-        raise InvalidQuantity(f"--limit must be from 1 to 1,000,000,000, got {limit}")
+        raise InvalidQuantity(f"limit must be from 1 to 1,000,000,000, got {limit}", option="limit")
     depot, item = check_depot(s, depot), check_item(s, item)
     query = select(Movement).order_by(Movement.id.desc()).limit(limit)
     if depot:

@@ -93,8 +93,9 @@ def _whole(value: object, what: str) -> int:
     return number
 
 
-def parse_date(value: object, what: str = "date") -> date:
-    """Return ``value`` (a ``date`` or ``YYYY-MM-DD`` text) as a date; raises ``InvalidDate``."""
+def parse_date(value: object, what: str = "date", *, option: str | None = None) -> date:
+    """Return ``value`` (a ``date`` or ``YYYY-MM-DD`` text) as a date; raises ``InvalidDate``
+    (about the setting ``option`` when the date was given as one)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -103,13 +104,13 @@ def parse_date(value: object, what: str = "date") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidDate(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None
+        raise InvalidDate(f"{what} must be a date as YYYY-MM-DD, got {value!r}", option=option) from None
 
 
 def check_reason(reason: str) -> str:
     """Return ``reason`` if it is an allowed adjustment reason; raises ``InvalidReason``."""
     if reason not in REASONS:
-        raise InvalidReason(f"reason must be one of {', '.join(REASONS)}; got {reason!r}")
+        raise InvalidReason(f"reason must be one of {', '.join(REASONS)}; got {reason!r}", option="reason")
     return reason
 
 
@@ -155,9 +156,8 @@ def allocate_issue(
         match = _find(lots, lot, what)
         if match.is_expired(today) and not allow_expired:
             raise ExpiredLot(
-                f"lot {lot} of {what} expired on {match.expires.isoformat()}; "
-                "issue it only with --allow-expired, or write it off with an adjustment (--reason expired)"
-            )
+                f"lot {lot} of {what} expired on {match.expires.isoformat()} and expired stock was not allowed",
+                option="allow_expired")
         free = match.on_hand - match.reserved
         if qty > free:
             raise OutOfStock(f"cannot take {qty} of {what} lot {lot}: only {free} available")
@@ -225,7 +225,7 @@ def gain_lot(lots: list[LotStock], *, lot: str | None, durable: bool, what: str 
 
     A named lot must exist. Without one, durable items go to lot ``-``; for perishable
     items the depot must hold exactly one lot, otherwise raises ``UnknownLot`` asking
-    for ``--lot``.
+    for it (``option="lot"``).
     """
     if lot is not None:
         return _find(lots, lot, what).lot
@@ -234,7 +234,7 @@ def gain_lot(lots: list[LotStock], *, lot: str | None, durable: bool, what: str 
     if len(lots) == 1:
         return lots[0].lot
     held = ", ".join(s.lot for s in fefo_order(lots)) or "none"
-    raise UnknownLot(f"{what} is perishable: name the lot the units belong to with --lot (lots held: {held})")
+    raise UnknownLot(f"{what} is perishable: name the lot the units belong to (lots held: {held})", option="lot")
 
 
 def _find(lots: list[LotStock], lot: str, what: str) -> LotStock:

@@ -21,8 +21,11 @@ command line needs to add, which it does in one place (``relief.cli.flags``):
   (``"force"`` to replace a database that holds data), and the command line adds how to
   use it (``"; pass --force to replace it"``).
 * ``hint`` names where the valid values can be looked up or what to do next:
-  ``"depots"``, ``"items"``, ``"teams"``, ``"incidents"``, ``"plans"`` (their
-  listings), ``"new_incident"`` (add one). The command line adds the command to run.
+  ``"depots"``, ``"items"``, ``"teams"``, ``"depots_teams"``, ``"counties"``,
+  ``"incidents"``, ``"plans"`` (their listings), ``"new_incident"`` (add one),
+  ``"init"`` / ``"upgrade"`` (create or upgrade the ``database`` of a
+  ``DatabaseState`` error), ``"upgrade_command"`` (the upgrade, in general). The
+  command line adds the command to run.
 """
 
 from __future__ import annotations
@@ -163,19 +166,30 @@ class DocumentConflict(Refused):
     """A document number is already recorded with different content."""
 
 
-class DatabaseNotEmpty(Refused):
+class DatabaseState(Refused):
+    """The database is not in a state the request can use.
+
+    ``database`` names it as a user gives it (a SQLite file path, or a URL without its
+    password), for a hint that names the command to run on it."""
+
+    def __init__(self, message: str = "", *, database: str | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.database = database
+
+
+class DatabaseNotEmpty(DatabaseState):
     """``init`` would overwrite a database that already holds data."""
 
 
-class DatabaseNotReady(Refused):
+class DatabaseNotReady(DatabaseState):
     """The database has no relief schema yet (run ``relief init``)."""
 
 
-class SchemaOutOfDate(Refused):
+class SchemaOutOfDate(DatabaseState):
     """The database's schema is older than this relief needs (run ``relief db upgrade``)."""
 
 
-class SchemaTooNew(Refused):
+class SchemaTooNew(DatabaseState):
     """The database's schema was made by a newer relief than this one."""
 
 

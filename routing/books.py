@@ -132,7 +132,7 @@ def dispatch_problem(s: Session, params: PlanParams, *, incident_ids: list[int] 
         known = {i.id: i for i in chosen}
         missing = [i for i in incident_ids if i not in known]
         if missing:
-            raise UnknownIncident(f"no open incident {', '.join(map(str, missing))}; see `relief incident list`")
+            raise UnknownIncident(f"no open incident {', '.join(map(str, missing))}", hint="incidents")
         chosen = [known[i] for i in sorted(set(incident_ids))]
     sent, teamed = committed_supplies(s), committed_teams(s)
     needs_of: dict[int, dict[str, int]] = {}

@@ -121,14 +121,15 @@ def parse_pairs(values: list[str], what: str, allowed: tuple[str, ...] | None = 
         code, sep, qty = str(value).partition("=")
         code = code.strip().lower() if what == "team" else code.strip().upper()
         if not sep or not code:
-            raise InvalidInput(f"--{what} must look like CODE=QTY (e.g. TENT12=40), got {value!r}")
+            raise InvalidInput(f"{what} must look like CODE=QTY (e.g. TENT12=40), got {value!r}", option=what)
         if allowed is not None and code not in allowed:
-            raise InvalidInput(f"--{what} {code!r} is not one of {', '.join(allowed)}")
+            raise InvalidInput(f"{what} {code!r} is not one of {', '.join(allowed)}", option=what)
         try:
             number = int(qty)
         except ValueError:
             number = 0
         if not 0 < number <= MAX_UNITS:
-            raise InvalidQuantity(f"--{what} {value!r}: the quantity must be a whole number from 1 to {MAX_UNITS:,}")
+            raise InvalidQuantity(f"{what} {value!r}: the quantity must be a whole number from 1 to {MAX_UNITS:,}",
+                                  option=what)
         pairs[code] = pairs.get(code, 0) + number
     return pairs

@@ -84,7 +84,7 @@ class PlanParams:
 
     def __post_init__(self):
         if self.nearest is not None and self.nearest < 1:
-            raise InvalidInput(f"--nearest must be 1 or more, got {self.nearest}")
+            raise InvalidInput(f"nearest must be 1 or more, got {self.nearest}", option="nearest")
 
     def arrival_day(self, minutes) -> date:
         """The date on which something leaving at ``start`` arrives after ``minutes``."""

@@ -26,7 +26,8 @@ class Method(str, Enum):
         try:
             return cls(value)
         except ValueError:
-            raise InvalidInput(f"--method must be one of {', '.join(m.value for m in cls)}; got {value!r}") from None
+            raise InvalidInput(f"method must be one of {', '.join(m.value for m in cls)}; got {value!r}",
+                               option="method") from None
 
 
 class SolveStatus(str, Enum):

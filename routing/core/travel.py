@@ -38,11 +38,12 @@ class TravelParams:
 
     def __post_init__(self):
         if not (1.0 <= self.circuity <= 5.0):
-            raise InvalidInput(f"--circuity must be between 1.0 and 5.0, got {self.circuity}")
+            raise InvalidInput(f"circuity must be between 1.0 and 5.0, got {self.circuity}", option="circuity")
         if not (5.0 <= self.speed_kmh <= 200.0):
-            raise InvalidInput(f"--speed must be between 5 and 200 km/h, got {self.speed_kmh}")
+            raise InvalidInput(f"speed must be between 5 and 200 km/h, got {self.speed_kmh}", option="speed")
         if self.max_hours is not None and not (0 < self.max_hours <= 240):
-            raise InvalidInput(f"--max-hours must be greater than 0 and at most 240, got {self.max_hours}")
+            raise InvalidInput(f"max hours must be greater than 0 and at most 240, got {self.max_hours}",
+                               option="max_hours")
         if self.handling_min < 0:
             raise InvalidInput(f"handling time must be 0 minutes or more, got {self.handling_min}")
 

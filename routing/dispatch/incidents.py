@@ -127,7 +127,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
             given = needs.parse_pairs(row["need"], "need")
             for code in given:
                 if code not in items:
-                    raise UnknownItem(f"--need names unknown item {code!r}; see `relief item list` for the codes")
+                    raise UnknownItem(f"need names unknown item {code!r}", option="need", hint="items")
             asked = needs.parse_pairs(row["team"], "team", needs.TEAM_KINDS)
             name = str(row.get("name") or "").strip() or f"incident at {lon:.3f},{lat:.3f}"
         except ReliefError as exc:
@@ -178,7 +178,7 @@ def close(url: str, incident_id: int) -> dict:
     def work(s: Session) -> dict:
         incident = s.get(Incident, incident_id)
         if incident is None:
-            raise UnknownIncident(f"no incident {incident_id}; see `relief incident list`")
+            raise UnknownIncident(f"no incident {incident_id}", hint="incidents")
         incident.status = "closed"
         s.add(incident)
         s.flush()

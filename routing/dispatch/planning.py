@@ -36,7 +36,7 @@ def plan(url: str, *, method: Method | str = Method.OPTIMAL, incident_ids: list[
         params = books.plan_params(s, start=start, **options)
         problem = books.dispatch_problem(s, params, incident_ids=incident_ids, today=today)
     if not any(i.needs or i.teams for i in problem.incidents):
-        raise NothingToPlan("no open incident has an unmet need or team request; add one with `relief incident add`")
+        raise NothingToPlan("no open incident has an unmet need or team request", hint="new_incident")
     document = documents.build(problem, solve(problem, method), method, PlanStatus.DRAFT,
                                created_at=datetime.now(timezone.utc))
     return db.write(url, lambda s: _save(s, document))

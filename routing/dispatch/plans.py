@@ -52,7 +52,7 @@ def _plan(s: Session, plan_id: int, lock: bool = False) -> Plan:
     query = select(Plan).where(Plan.id == plan_id)
     row = s.exec(query.with_for_update() if lock else query).first()
     if row is None:
-        raise UnknownPlan(f"no dispatch plan {plan_id}; see `relief dispatch list`")
+        raise UnknownPlan(f"no dispatch plan {plan_id}", hint="plans")
     return row
 
 

@@ -53,12 +53,12 @@ def check(hazard: str, n: int, workers: int | None) -> int:
     Raises ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0.
     """
     if hazard not in HAZARDS:
-        raise InvalidInput(f"--hazard must be one of {', '.join(HAZARDS)}, got {hazard!r}")
+        raise InvalidInput(f"hazard must be one of {', '.join(HAZARDS)}, got {hazard!r}", option="hazard")
     if n <= 0:
-        raise InvalidInput(f"--n must be a whole number greater than 0, got {n}")
+        raise InvalidInput(f"runs must be a whole number greater than 0, got {n}", option="runs")
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers <= 0:
-        raise InvalidInput(f"--workers must be greater than 0, got {workers}")
+        raise InvalidInput(f"workers must be greater than 0, got {workers}", option="workers")
     return workers
 
 

@@ -70,12 +70,14 @@ def region_hazards(zone_rows: list[dict] | tuple = (), pastoral: tuple[str, ...]
     return tuple(h for h in HAZARDS if h in named)
 
 
-def check_hazard(hazard: str, available: tuple[str, ...], where: str, region: str = "the region") -> None:
+def check_hazard(hazard: str, available: tuple[str, ...], where: str, region: str = "the region", *,
+                 option: str | None = None) -> None:
     """Raise ``HazardNotInRegion`` when ``hazard`` is not one of the region's ``available``
-    hazards, naming it and the hazards the region has."""
+    hazards, naming it (as ``where``; about the setting ``option`` when given as one) and
+    the hazards the region has."""
     if hazard not in available:
         raise HazardNotInRegion(f"{where} {hazard!r}: {region} has no {hazard} hazard; its hazards: "
-                                f"{', '.join(available)} (the hazard rows of its hazard_zones.csv)")
+                                f"{', '.join(available)} (the hazard rows of its hazard_zones.csv)", option=option)
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,7 @@ class Region:
         try:
             return self.adcodes.index(adcode)
         except ValueError:
-            raise ScenarioError(f"{where}: unknown county code {adcode!r}; use the adcodes of `relief depot list` "
-                                "or the region's counties.geojson") from None
+            raise ScenarioError(f"{where}: unknown county code {adcode!r}", hint="counties") from None
 
     def area_shares(self, area: Area, where: str) -> np.ndarray:
         """Share (0-1) of each county inside ``area``: 1 for listed counties, the area share inside the polygon."""

@@ -108,7 +108,8 @@ def apply_world(p: DispatchProblem, world: World, reg: hazards.Region, depots: s
 
 def _known(code: str, known: set[str], where: str, what: str) -> None:
     if code not in known:
-        raise ScenarioError(f"{where}: unknown {what} code {code!r}; see `relief depot list` / `relief team list`")
+        raise ScenarioError(f"{where}: unknown {what} code {code!r}",
+                            hint={"depot": "depots", "team": "teams"}.get(what, "depots_teams"))
 
 
 def with_incidents(p: DispatchProblem, incidents: list[IncidentSpec]) -> DispatchProblem:
@@ -128,7 +129,7 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario,
         for n, spec in enumerate(scenario.hazard.incidents, start=1):
             unknown = [item for item, _ in spec.needs if item not in base.weight_kg]
             if unknown:
-                raise ScenarioError(f"hazard.incidents[{n}].needs: unknown item {unknown[0]!r}; see `relief item list`")
+                raise ScenarioError(f"hazard.incidents[{n}].needs: unknown item {unknown[0]!r}", hint="items")
     problem = with_incidents(dataclasses.replace(base, params=dataclasses.replace(base.params, start=scenario.start)),
                              incidents)
     if not problem.incidents:

@@ -76,7 +76,7 @@ def sample(hazard: str, n: int, seed: int, reg: Region, zone_rows: list[dict], t
     if hazard == ALL:
         kinds = available  # never empty: without zone rows a region has earthquakes and floods
     else:
-        check_hazard(hazard, available, "--hazard", reg.name)
+        check_hazard(hazard, available, "hazard", reg.name, option="hazard")
         kinds = (hazard,)
     seasons = seasons or {}
     windows = {"blizzard": window(seasons.get("blizzard"), WINTER), "flood": window(seasons.get("flood"), FLOOD_SEASON)}

@@ -18,7 +18,7 @@ def folder(path: str) -> Path:
     """Create (if needed) and return the output folder; raises ``InvalidFile`` for a file."""
     out = Path(path)
     if out.exists() and not out.is_dir():
-        raise InvalidFile(f"--out {path} is a file; give a folder")
+        raise InvalidFile(f"output {path} is a file; give a folder", option="output")
     out.mkdir(parents=True, exist_ok=True)
     return out
 

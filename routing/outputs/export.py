@@ -40,12 +40,12 @@ def check(fmt: str, out: str) -> Path:
     ``out`` does not exist or ``out`` is a folder.
     """
     if fmt not in FORMATS:
-        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}", option="format")
     path = Path(out)
     if not path.parent.is_dir():
         raise InvalidFile(f"folder {path.parent} does not exist")
     if path.is_dir():
-        raise InvalidFile(f"--out {out} is a folder; give a file name")
+        raise InvalidFile(f"output {out} is a folder; give a file name", option="output")
     return path
 
 

@@ -30,8 +30,8 @@ def test_restore_into_a_database_with_data_needs_force(relief, stocked_file, tmp
     refused = relief("db", "restore", str(tmp_path / "tiny.gz"), "--db", stocked_file)
     assert refused.code == 1 and refused.stdout == ""
     assert len(refused.errors()) == 1 and re.fullmatch(
-        rf"error: {re.escape(stocked_file)} already holds relief data \(\d+ rows\); pass --force to replace it "
-        r"with the backup \(every record in it will be lost\)", refused.errors()[0])
+        rf"error: {re.escape(stocked_file)} already holds relief data \(\d+ rows.*\); pass --force to replace it",
+        refused.errors()[0])
     assert ledger_rows(stocked_file) == 5
     forced = relief("db", "restore", str(tmp_path / "tiny.gz"), "--force", "--db", stocked_file)
     assert forced.code == 0 and forced.stdout.startswith("restored ")

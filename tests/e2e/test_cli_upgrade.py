@@ -29,7 +29,7 @@ def test_a_previous_release_database_is_refused_until_upgraded_then_works(relief
     shown = relief("stock", "show", "--db", path)
     assert shown.code == 1
     assert shown.errors() == [f"error: the database {path} records no schema revision (it was made by an earlier "
-                              f"relief); this relief needs revision 2: run `relief db upgrade --db {path}`"]
+                              f"relief); this relief needs revision 2; run `relief db upgrade --db {path}`"]
     received = relief("stock", "receive", "R99", "TENT", "5", "--db", path)
     assert received.code == 1 and "relief db upgrade" in received.stderr
     assert digest(path) == before

@@ -239,8 +239,9 @@ def test_a_backup_of_another_schema_revision_is_refused(busy_backup, sqlite_url,
             return [json.dumps(found), *lines[1:]]
         return change
 
-    with pytest.raises(SchemaOutOfDate, match=r"older schema .*schema revision 1\).*relief db upgrade"):
+    with pytest.raises(SchemaOutOfDate, match=r"older schema .*schema revision 1\).*upgrade that database") as old:
         backup.restore(sqlite_url, rewrite(busy_backup, tmp_path / "old.gz", at(schema.BASELINE)))
+    assert old.value.hint == "upgrade_command"
     with pytest.raises(SchemaTooNew, match="schema revision 99"):
         backup.restore(sqlite_url, rewrite(busy_backup, tmp_path / "new.gz", at("0099")))
     assert not db.has_schema(sqlite_url)

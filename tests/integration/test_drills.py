@@ -185,8 +185,9 @@ def test_an_epicentre_far_outside_the_region_is_refused(tiny_db, tmp_path, today
 
 def test_a_tabletop_need_for_an_item_outside_the_catalogue_is_refused(tiny_db, tmp_path, today):
     for people in (0, 300):
-        with pytest.raises(ScenarioError, match=r"unknown item 'YURT'; see `relief item list`"):
+        with pytest.raises(ScenarioError, match=r"unknown item 'YURT'$") as caught:
             drill(tiny_db, tabletop(tmp_path, people=people, needs="YURT = 3"), today=today)
+        assert caught.value.hint == "items"
 
 
 def test_an_earthquake_that_displaces_nobody_meets_every_need(tiny_db, tmp_path, today):
@@ -259,23 +260,24 @@ def test_a_batch_gives_the_same_results_on_one_worker_and_on_two(inner_mongolia,
 
 # batch input
 
-@pytest.mark.parametrize("hazard, n, workers, message", [
-    ("earthquake", 0, 1, "--n must be a whole number greater than 0, got 0"),
-    ("earthquake", -3, 1, "--n must be a whole number greater than 0, got -3"),
-    ("tsunami", 5, 1, "--hazard must be one of earthquake, blizzard, flood, all, got 'tsunami'"),
-    ("earthquake", 5, 0, "--workers must be greater than 0, got 0"),
+@pytest.mark.parametrize("hazard, n, workers, message, option", [
+    ("earthquake", 0, 1, "runs must be a whole number greater than 0, got 0", "runs"),
+    ("earthquake", -3, 1, "runs must be a whole number greater than 0, got -3", "runs"),
+    ("tsunami", 5, 1, "hazard must be one of earthquake, blizzard, flood, all, got 'tsunami'", "hazard"),
+    ("earthquake", 5, 0, "workers must be greater than 0, got 0", "workers"),
 ])
-def test_a_batch_with_bad_input_is_refused(tiny_sqlite, today, hazard, n, workers, message):
+def test_a_batch_with_bad_input_is_refused(tiny_sqlite, today, hazard, n, workers, message, option):
     with pytest.raises(InvalidInput) as caught:
         batch.run(tiny_sqlite, hazard, n, 1, workers=workers, today=today)
-    assert str(caught.value) == message
+    assert (str(caught.value), caught.value.option) == (message, option)
 
 
 def test_a_batch_of_blizzards_is_refused_on_the_tiny_region_that_has_no_pastoral_county(water_at_r99, today):
     with pytest.raises(InvalidInput) as caught:
         batch.run(water_at_r99, "blizzard", 5, 2, workers=1, today=today)
-    assert str(caught.value) == ("--hazard 'blizzard': Tiny has no blizzard hazard; its hazards: earthquake, flood "
+    assert str(caught.value) == ("hazard 'blizzard': Tiny has no blizzard hazard; its hazards: earthquake, flood "
                                  "(the hazard rows of its hazard_zones.csv)")
+    assert caught.value.option == "hazard"
 
 
 def test_county_incidents_of_a_hazard_have_a_last_mile_even_from_their_own_depot(inner_mongolia, today):

@@ -161,8 +161,9 @@ def test_upgrading_a_current_database_changes_nothing(tiny_db):
 
 
 def test_there_is_nothing_to_upgrade_where_there_is_no_database(db_url):
-    with pytest.raises(DatabaseNotReady, match="no relief database at .*; create one with: relief init --db"):
+    with pytest.raises(DatabaseNotReady, match="^no relief database at ") as caught:
         migrate.upgrade(db_url)
+    assert (caught.value.hint, caught.value.database) == ("init", db.command_name(db_url))
     assert layout(db_url)["tables"] == {}
 
 
@@ -171,19 +172,20 @@ def test_there_is_nothing_to_upgrade_where_there_is_no_database(db_url):
 def test_an_out_of_date_database_is_refused_with_the_command_that_upgrades_it(db_url, today):
     old_schemas.baseline(db_url, today)
     before = counts(db_url)
-    expected = (f"the database {db.describe(db_url)} is at schema revision 1; this relief needs revision 2: "
-                f"run `relief db upgrade --db {db.command_name(db_url)}`")
+    expected = f"the database {db.describe(db_url)} is at schema revision 1; this relief needs revision 2"
     with pytest.raises(SchemaOutOfDate) as caught:
         keeper.receive(db_url, "R99", "TENT", 5, actor="keeper", today=today)
-    assert str(caught.value) == expected
+    assert (str(caught.value), caught.value.hint, caught.value.database) == (
+        expected, "upgrade", db.command_name(db_url))
     assert counts(db_url) == before
 
 
 def test_a_previous_release_database_is_refused_until_upgraded(db_url, today):
     old_schemas.previous_release(db_url, today)
-    with pytest.raises(SchemaOutOfDate, match="records no schema revision .*: run `relief db upgrade --db "):
+    with pytest.raises(SchemaOutOfDate, match="records no schema revision .*needs revision 2$") as caught:
         with db.session(db_url):
             pass
+    assert caught.value.hint == "upgrade"
     assert at_revision(db_url) is None
 
 

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from relief.cli.flags import FLAGS, HINTS, message
+from relief.errors import DatabaseNotEmpty, DatabaseNotReady, InvalidInput, InvalidQuantity
+
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ("depot", "routing", "relief")
 FLAG = re.compile(r"--[a-z]")
@@ -78,3 +81,41 @@ def test_the_library_is_where_the_check_looks():
 def test_no_library_string_names_a_flag_or_a_command(path: Path):
     found = offending_strings(path.read_text(encoding="utf-8"))
     assert not found, "\n".join(f"{path.relative_to(ROOT)}:{line}: {text!r}" for line, text in found)
+
+
+def _keywords(name: str) -> set[str]:
+    """Every constant string the library passes as the keyword ``name`` (``option=``, ``hint=``)."""
+    found = set()
+    for path in _library_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == name:
+                values = node.value.values if isinstance(node.value, ast.Dict) else [node.value]
+                found |= {v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)}
+    return found
+
+
+def test_every_option_and_hint_the_library_names_is_known_to_the_command_line():
+    assert _keywords("option") and _keywords("hint")
+    assert _keywords("option") <= set(FLAGS), _keywords("option") - set(FLAGS)
+    assert _keywords("hint") <= set(HINTS), _keywords("hint") - set(HINTS)
+
+
+@pytest.mark.parametrize(("error", "shown"), [
+    (InvalidQuantity("days must be from 0 to 36500, got -1", option="days"), "--days must be from 0 to 36500, got -1"),
+    (InvalidInput("max hours must be greater than 0, got 0", option="max_hours"),
+     "--max-hours must be greater than 0, got 0"),
+    (InvalidInput("runs must be a whole number greater than 0, got 0", option="runs"),
+     "--n must be a whole number greater than 0, got 0"),
+    (InvalidInput("need 'TENT=0': the quantity must be ...", option="need"), "--need 'TENT=0': the quantity must be ..."),
+    (DatabaseNotEmpty("x.db already holds relief data", option="force"),
+     "x.db already holds relief data; pass --force to replace it"),
+    (InvalidInput("no incident 7", hint="incidents"), "no incident 7; see `relief incident list`"),
+    (InvalidInput("need names unknown item 'X'", option="need", hint="items"),
+     "--need names unknown item 'X'; see `relief item list` for the codes"),
+    (DatabaseNotReady("no relief database at x.db", hint="init", database="x.db"),
+     "no relief database at x.db; create one with: relief init --db x.db"),
+    (InvalidInput("a days-long wait", option="level"), "a days-long wait (--level)"),
+    (InvalidInput("nothing to add"), "nothing to add"),
+])
+def test_the_command_line_names_the_flag_the_fix_and_where_to_look(error, shown):
+    assert message(error) == shown

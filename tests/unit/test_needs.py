@@ -104,18 +104,19 @@ def test_pairs_parse_into_codes_and_quantities_summing_repeats():
 
 
 @pytest.mark.parametrize(("pair", "error", "message"), [
-    ("TENT", InvalidInput, "--need must look like CODE=QTY (e.g. TENT12=40), got 'TENT'"),
-    ("=4", InvalidInput, "--need must look like CODE=QTY (e.g. TENT12=40), got '=4'"),
-    ("TENT=0", InvalidQuantity, "--need 'TENT=0': the quantity must be a whole number from 1 to 1,000,000,000"),
-    ("TENT=-2", InvalidQuantity, "--need 'TENT=-2': the quantity must be a whole number from 1 to 1,000,000,000"),
-    ("TENT=many", InvalidQuantity, "--need 'TENT=many': the quantity must be a whole number from 1 to 1,000,000,000"),
+    ("TENT", InvalidInput, "need must look like CODE=QTY (e.g. TENT12=40), got 'TENT'"),
+    ("=4", InvalidInput, "need must look like CODE=QTY (e.g. TENT12=40), got '=4'"),
+    ("TENT=0", InvalidQuantity, "need 'TENT=0': the quantity must be a whole number from 1 to 1,000,000,000"),
+    ("TENT=-2", InvalidQuantity, "need 'TENT=-2': the quantity must be a whole number from 1 to 1,000,000,000"),
+    ("TENT=many", InvalidQuantity, "need 'TENT=many': the quantity must be a whole number from 1 to 1,000,000,000"),
 ])
 def test_malformed_need_pairs_are_refused_naming_the_pair(pair, error, message):
     with pytest.raises(error) as caught:
         needs.parse_pairs([pair], "need")
-    assert str(caught.value) == message
+    assert (str(caught.value), caught.value.option) == (message, "need")
 
 
 def test_a_team_kind_outside_the_allowed_kinds_is_refused():
-    with pytest.raises(InvalidInput, match="--team 'doctor' is not one of relief, medical, psych"):
+    with pytest.raises(InvalidInput, match="^team 'doctor' is not one of relief, medical, psych$") as caught:
         needs.parse_pairs(["doctor=1"], "team", needs.TEAM_KINDS)
+    assert caught.value.option == "team"

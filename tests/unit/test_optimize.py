@@ -441,5 +441,6 @@ def test_an_inconsistent_problem_is_refused_when_built():
         problem([incident(1, 0.0, needs={"CTENT12": 3})], [depot("D1", 0.0)])
     with pytest.raises(InvalidInput, match="lot - of TENT at D9: unknown depot"):
         problem([], [depot("D1", 0.0)], [lot("D9", "TENT", 1)])
-    with pytest.raises(InvalidInput, match="--nearest must be 1 or more, got 0"):
+    with pytest.raises(InvalidInput, match="^nearest must be 1 or more, got 0$") as caught:
         PlanParams(nearest=0)
+    assert caught.value.option == "nearest"

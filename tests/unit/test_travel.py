@@ -90,19 +90,19 @@ def test_without_max_hours_every_arc_is_a_candidate():
     assert legs.allowed.all()
 
 
-@pytest.mark.parametrize(("field", "value", "named"), [
-    ("circuity", 0.9, "--circuity must be between 1.0 and 5.0, got 0.9"),
-    ("circuity", 5.5, "--circuity must be between 1.0 and 5.0, got 5.5"),
-    ("speed_kmh", 4.0, "--speed must be between 5 and 200 km/h, got 4.0"),
-    ("speed_kmh", 250.0, "--speed must be between 5 and 200 km/h, got 250.0"),
-    ("max_hours", 0.0, "--max-hours must be greater than 0 and at most 240, got 0.0"),
-    ("max_hours", 241.0, "--max-hours must be greater than 0 and at most 240, got 241.0"),
-    ("handling_min", -1, "handling time must be 0 minutes or more, got -1"),
+@pytest.mark.parametrize(("field", "value", "named", "option"), [
+    ("circuity", 0.9, "circuity must be between 1.0 and 5.0, got 0.9", "circuity"),
+    ("circuity", 5.5, "circuity must be between 1.0 and 5.0, got 5.5", "circuity"),
+    ("speed_kmh", 4.0, "speed must be between 5 and 200 km/h, got 4.0", "speed"),
+    ("speed_kmh", 250.0, "speed must be between 5 and 200 km/h, got 250.0", "speed"),
+    ("max_hours", 0.0, "max hours must be greater than 0 and at most 240, got 0.0", "max_hours"),
+    ("max_hours", 241.0, "max hours must be greater than 0 and at most 240, got 241.0", "max_hours"),
+    ("handling_min", -1, "handling time must be 0 minutes or more, got -1", None),
 ])
-def test_travel_parameters_out_of_range_are_refused_naming_the_value(field, value, named):
+def test_travel_parameters_out_of_range_are_refused_naming_the_value(field, value, named, option):
     with pytest.raises(InvalidInput) as caught:
         TravelParams(**{field: value})
-    assert str(caught.value) == named
+    assert (str(caught.value), caught.value.option) == (named, option)
 
 
 def test_a_travel_table_reads_into_minutes_by_source_and_county(tmp_path):
