@@ -40,7 +40,7 @@ from sqlmodel import SQLModel
 
 from relief import __version__
 from relief.depot import db, reports, schema
-from relief.errors import DatabaseNotEmpty, DatabaseNotReady, InvalidFile, Refused, SchemaOutOfDate, SchemaTooNew
+from relief.errors import DatabaseNotReady, InvalidFile, Refused, SchemaOutOfDate, SchemaTooNew
 
 FORMAT = "relief-backup"
 VERSION = 1
@@ -163,23 +163,17 @@ def restore(url: str, file: str | os.PathLike, *, force: bool = False) -> Restor
 
     The whole file is read and checked (header, format, schema revision, tables, columns,
     every value, row counts) before anything is written. A database holding relief rows
-    is refused with ``DatabaseNotEmpty`` unless ``force``, which drops its schema first.
-    The schema is created afresh, as ``relief init`` does; every row is then inserted in
-    one transaction, PostgreSQL's id sequences moved past the restored ids, and the books
-    verified (``reports.verify``) before the commit: if they do not balance, nothing is
-    committed and ``Refused`` is raised (after ``force`` the database is then left empty:
-    its schema was already replaced). Returns ``Restored``. Raises ``InvalidFile`` for a
+    is refused with ``DatabaseNotEmpty`` unless ``force``. In one transaction
+    (``db.rebuild``, as ``relief init`` does) the schema is dropped and built afresh,
+    every row inserted, PostgreSQL's id sequences moved past the restored ids and the
+    books verified (``reports.verify``): if they do not balance, ``Refused`` is raised and
+    the database is left exactly as it was, old data included. Returns ``Restored``. Raises ``InvalidFile`` for a
     missing, unreadable, corrupt, truncated or foreign file, ``SchemaOutOfDate`` /
     ``SchemaTooNew`` for a backup of another schema revision, and ``DatabaseNotReady``
     when the database cannot be reached.
     """
     name = str(file)
     header = _check(Path(file), name)
-    used = _rows_in(url)
-    if used and not force:
-        raise DatabaseNotEmpty(f"{db.describe(url)} already holds relief data ({used:,} rows); pass --force to "
-                               "replace it with the backup (every record in it will be lost)")
-    _fresh_schema(url)
     loaded = {t.name: t for t in tables()}
     summary: dict = {}
 
@@ -204,31 +198,13 @@ def restore(url: str, file: str | os.PathLike, *, force: bool = False) -> Restor
         s.flush()
         result = reports.verify(s)
         if not result["ok"]:
-            lost = "; the data it held was dropped before (--force)" if used else ""
             raise Refused(f"{name} holds books that do not balance ({len(result['problems'])} balance(s) differ "
-                          f"from the ledger); nothing was restored into {db.describe(url)}{lost}")
+                          f"from the ledger); nothing was restored and {db.describe(url)} is as it was")
         summary.update(result)
 
-    with db.session(url, write=True) as s:
-        load(s)
+    db.rebuild(url, load, force=force)
     return Restored(db.describe(url), name, len(header["tables"]), sum(t["rows"] for t in header["tables"]),
                     header["schema"], header["source"], header["created"], summary["balances"], summary["movements"])
-
-
-def _fresh_schema(url: str) -> None:
-    """Drop whatever relief schema ``url`` holds and create the current one, as ``relief init`` does."""
-    db.drop_schema(url)
-    db.create_schema(url)
-
-
-def _rows_in(url: str) -> int:
-    """How many relief rows the database at ``url`` holds (0 when it has no schema)."""
-    if not db.has_schema(url):
-        return 0
-    with db.get_engine(url).connect() as conn:
-        present = set(inspect(conn).get_table_names())
-        return sum(conn.execute(select(func.count()).select_from(t)).scalar_one()
-                   for t in tables() if t.name in present)
 
 
 def _reset_sequences(conn: Connection) -> None:

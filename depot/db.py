@@ -19,14 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, create_engine
 
 from relief.depot import models  # noqa: F401  (registers the tables)
 from relief.depot import schema
-from relief.errors import DatabaseNotReady, InvalidInput, SchemaOutOfDate, SchemaTooNew
+from relief.errors import DatabaseNotEmpty, DatabaseNotReady, InvalidInput, SchemaOutOfDate, SchemaTooNew
 
 DEFAULT_DB = "relief.db"
 _engines: dict[str, Engine] = {}
@@ -127,13 +127,56 @@ def drop_schema(url: str) -> None:
     """Drop the whole relief schema at ``url``: every table, the revision table and, on
     PostgreSQL, the ledger's trigger functions (triggers go with their tables)."""
     _at_head.discard(url)
-    engine = get_engine(url)
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {schema.VERSION_TABLE}")
-        if not is_sqlite(url):
-            for function in schema.PG_FUNCTIONS:
-                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
+    with get_engine(url).begin() as conn:
+        _drop(conn)
+
+
+def _drop(conn: Connection) -> None:
+    SQLModel.metadata.drop_all(conn)
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {schema.VERSION_TABLE}")
+    if conn.dialect.name == "postgresql":
+        for function in schema.PG_FUNCTIONS:
+            conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
+
+
+def rebuild(url: str, work: Callable[[Session], T], *, force: bool = False) -> T:
+    """Replace the database at ``url`` with a fresh relief schema filled by ``work``, all in
+    one write transaction: drop whatever relief schema it holds, build the current one
+    (every migration), run ``work(session)`` on the same transaction, commit. If anything
+    fails or the process dies, the database is as it was before.
+
+    Returns what ``work`` returns. Raises ``DatabaseNotEmpty`` when the database holds
+    relief rows and ``force`` is false, ``DatabaseNotReady`` when it cannot be reached or
+    written, and whatever ``work`` raises.
+    """
+    from relief.depot import migrate  # Alembic loads only when a schema is made
+
+    _at_head.discard(url)
+    try:
+        with get_engine(url).execution_options(relief_write=True).connect() as conn, conn.begin():
+            migrate.lock(conn)
+            used = _rows_held(conn)
+            if used and not force:
+                raise DatabaseNotEmpty(f"{describe(url)} already holds relief data ({used:,} rows; replacing it "
+                                       "would lose every record in it)", option="force")
+            _drop(conn)
+            migrate.build(conn)
+            with Session(bind=conn, expire_on_commit=False) as s:
+                result = work(s)
+                s.flush()
+            return result
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseNotReady(f"cannot create the database {describe(url)}: {reason}") from None
+    finally:
+        _at_head.discard(url)
+
+
+def _rows_held(conn: Connection) -> int:
+    """How many rows the relief tables present at ``conn`` hold (0 when there are none)."""
+    present = set(inspect(conn).get_table_names())
+    return sum(conn.execute(select(func.count()).select_from(table)).scalar_one()
+               for table in SQLModel.metadata.sorted_tables if table.name in present)
 
 
 def revision(url: str) -> str | None:

@@ -80,12 +80,24 @@ def create(url: str, target: str = schema.HEAD) -> None:
         command.upgrade(config(conn), target)
 
 
+def build(conn: Connection) -> None:
+    """Run every migration on ``conn``, inside its open transaction, to build the current
+    schema in a database that holds none."""
+    command.upgrade(config(conn), schema.HEAD)
+
+
+def lock(conn: Connection) -> None:
+    """Hold the schema lock for the rest of ``conn``'s transaction (PostgreSQL's advisory
+    lock; SQLite's write lock is already held by a write transaction)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK})")
+
+
 @contextmanager
 def _transaction(url: str) -> Iterator[Connection]:
-    """One write transaction on ``url``; on PostgreSQL it first takes the upgrade lock."""
+    """One write transaction on ``url``, holding the schema lock."""
     with db.get_engine(url).execution_options(relief_write=True).begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK})")
+        lock(conn)
         yield conn
 
 

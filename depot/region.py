@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
-from sqlalchemy import func, insert
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session
 
 from relief.depot import datafiles, db
-from relief.errors import DatabaseNotEmpty, InvalidFile
 from relief.depot.ledger import DocumentRequest, post
-from relief.depot.models import County, Depot, Item, Meta, Movement, ReserveNorm, Team
+from relief.depot.models import County, Depot, Item, Meta, ReserveNorm, Team
+from relief.errors import InvalidFile, Problem
 from relief.depot.posting import Book, ItemFacts, Operation, plan
 
 LEVELS = ("region", "league", "county")
@@ -47,16 +46,6 @@ def init(url: str, region: str = "inner-mongolia", *, sample_stock: bool = True,
     files = datafiles.read_region(region, with_stock=sample_stock)
     tables = _tables(files)
     openings = _opening(files, tables, today)
-    if db.has_schema(url):
-        with db.session(url, any_revision=True) as s:  # an out-of-date database may be replaced too
-            used = s.exec(select(func.count()).select_from(County)).one() + s.exec(
-                select(func.count()).select_from(Movement)).one()
-        if used and not force:
-            raise DatabaseNotEmpty(
-                f"{db.describe(url)} already holds a region and stock; pass --force to replace it "
-                "(every record in it will be lost)")
-        db.drop_schema(url)
-    db.create_schema(url)
 
     def load(s: Session) -> int:
         for model, rows in tables:
@@ -68,17 +57,13 @@ def init(url: str, region: str = "inner-mongolia", *, sample_stock: bool = True,
         doc = DocumentRequest(f"OPENING-{files.folder.name}", "opening", openings)
         return len(post(s, [doc], actor=actor, today=today, collect_errors=True)[0].lines)
 
-    try:
-        lines = db.write(url, load)
-    except Exception:  # everything was checked above; this is a database failure
-        db.drop_schema(url)
-        raise
+    lines = db.rebuild(url, load, force=force)
     counts = {model.__name__: len(rows) for model, rows in tables}
     return Loaded(str(files.meta.get("name")), counts["County"], counts["Depot"], counts["Item"], counts["Team"], lines)
 
 
 def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
-    problems: list[str] = []
+    problems: list[Problem] = []
     meta = [{"key": k, "value": str(v)} for k, v in files.meta.items() if not isinstance(v, dict)]
     meta.append({"key": "schema_version", "value": "1"})
     meta += [{"key": f"season:{k}", "value": json.dumps(v)}
@@ -102,71 +87,81 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     adcodes = {c["adcode"] for c in counties}
     for n, d in enumerate(depots, 2):
         if d["level"] not in LEVELS:
-            problems.append(f"depots.csv line {n}: level {d['level']!r} is not one of {', '.join(LEVELS)}")
+            problems.append(_at("depots.csv", n, "level", f"level {d['level']!r} is not one of {', '.join(LEVELS)}"))
         if d["county"] not in adcodes:
-            problems.append(f"depots.csv line {n}: county {d['county']!r} is not in counties.geojson")
+            problems.append(_at("depots.csv", n, "county", f"county {d['county']!r} is not in counties.geojson"))
     for n, t in enumerate(teams, 2):
         if t["status"] not in TEAM_STATUSES:
-            problems.append(f"teams.csv line {n}: status {t['status']!r} is not one of {', '.join(TEAM_STATUSES)}")
+            problems.append(_at("teams.csv", n, "status",
+                                f"status {t['status']!r} is not one of {', '.join(TEAM_STATUSES)}"))
     problems += _check_pastoral(region_tables["pastoral.csv"], adcodes)
     problems += _check_zones(region_tables["hazard_zones.csv"], adcodes)
     for name, rows, key in (("counties.geojson", counties, "adcode"), ("depots.csv", depots, "code"),
                             ("items.csv", items, "code"), ("teams.csv", teams, "code")):
         seen = [r[key] for r in rows]
-        problems += [f"{name}: {key} {code!r} appears more than once" for code in sorted(set(seen)) if seen.count(code) > 1]
+        problems += [Problem(name, key, f"{key} {code!r} appears more than once")
+                     for code in sorted(set(seen)) if seen.count(code) > 1]
     if problems:
         raise InvalidFile(f"region folder {files.folder} has {len(problems)} problem(s)", problems)
     return [(Meta, meta), (County, counties), (Depot, depots), (Item, items), (ReserveNorm, norms), (Team, teams)]
 
 
-def _check_pastoral(rows: list[dict], adcodes: set[str]) -> list[str]:
+def _check_pastoral(rows: list[dict], adcodes: set[str]) -> list[Problem]:
     """Problems of ``pastoral.csv``: a county not in the region, a class other than pastoral
     or semi-pastoral, a county listed twice."""
     problems, seen = [], set()
     for n, row in enumerate(rows, 2):
         county, kind = str(row.get("county") or "").strip(), str(row.get("pastoral") or "").strip()
         if county not in adcodes:
-            problems.append(f"pastoral.csv line {n}: county {county!r} is not in counties.geojson")
+            problems.append(_at("pastoral.csv", n, "county", f"county {county!r} is not in counties.geojson"))
         if kind not in datafiles.PASTORAL_CLASSES:
-            problems.append(f"pastoral.csv line {n}: pastoral {kind!r} is not one of "
-                            f"{', '.join(datafiles.PASTORAL_CLASSES)}")
+            problems.append(_at("pastoral.csv", n, "pastoral", f"pastoral {kind!r} is not one of "
+                            f"{', '.join(datafiles.PASTORAL_CLASSES)}"))
         if county in seen:
-            problems.append(f"pastoral.csv line {n}: county {county!r} appears more than once")
+            problems.append(_at("pastoral.csv", n, "county", f"county {county!r} appears more than once"))
         seen.add(county)
     return problems
 
 
-def _check_zones(rows: list[dict], adcodes: set[str]) -> list[str]:
+def _check_zones(rows: list[dict], adcodes: set[str]) -> list[Problem]:
     """Problems of ``hazard_zones.csv``: an unknown hazard, a weight that is not a positive
     number, a county not in the region."""
     problems = []
     for n, row in enumerate(rows, 2):
         hazard = str(row.get("hazard") or "").strip()
         if hazard not in HAZARDS:
-            problems.append(f"hazard_zones.csv line {n}: hazard {hazard!r} is not one of {', '.join(HAZARDS)}")
+            problems.append(_at("hazard_zones.csv", n, "hazard",
+                                f"hazard {hazard!r} is not one of {', '.join(HAZARDS)}"))
         try:
             weight = float(row.get("weight") or "")
         except ValueError:
             weight = 0.0
         if not weight > 0:
-            problems.append(f"hazard_zones.csv line {n}: weight {row.get('weight')!r} must be a number greater than 0")
+            problems.append(_at("hazard_zones.csv", n, "weight",
+                                f"weight {row.get('weight')!r} must be a number greater than 0"))
         unknown = [c for c in str(row.get("counties") or "").split(";") if c.strip() and c.strip() not in adcodes]
         if unknown:
-            problems.append(f"hazard_zones.csv line {n}: county {unknown[0]!r} is not in counties.geojson")
+            problems.append(_at("hazard_zones.csv", n, "county", f"county {unknown[0]!r} is not in counties.geojson"))
     return problems
+
+
+def _at(file: str, line: int, field: str | None, message: str) -> Problem:
+    """The problem ``message`` about ``field`` at ``line`` of a region ``file``."""
+    return Problem(f"{file} line {line}", field, message, line)
 
 
 def _optional_int(value: str) -> int | None:
     return int(value) if str(value).strip() else None
 
 
-def _convert(problems: list[str], file: str, line: int, row: dict, /, **types) -> dict:
+def _convert(problems: list[Problem], file: str, line: int, row: dict, /, **types) -> dict:
     out = {}
     for key, kind in types.items():
         try:
             out[key] = kind(row.get(key)) if kind is not str else str(row.get(key, "")).strip()
         except (TypeError, ValueError):
-            problems.append(f"{file} line {line}: {key} {row.get(key)!r} is not a valid {getattr(kind, '__name__', 'value')}")
+            kind_name = getattr(kind, "__name__", "value")
+            problems.append(_at(file, line, key, f"{key} {row.get(key)!r} is not a valid {kind_name}"))
             out[key] = None
     return out
 
@@ -185,12 +180,12 @@ def _opening(files: datafiles.RegionFiles, tables: list[tuple[type, list[dict]]]
             on = str(row.get("expires") or "").strip()
             expires = today + timedelta(days=int(days)) if days else date.fromisoformat(on) if on else None
         except (TypeError, ValueError, OverflowError) as exc:
-            problems.append(f"stock.csv line {n}: {exc}")
+            problems.append(Problem.at_line(n, exc, "stock.csv"))
             continue
         depot, item = str(row.get("depot") or "").strip(), str(row.get("item") or "").strip()
         if depot not in depots or item not in items or qty <= 0:
-            problems.append(f"stock.csv line {n}: depot {depot!r} and item {item!r} must be in depots.csv and "
-                            f"the item catalogue, qty {qty} greater than 0")
+            problems.append(_at("stock.csv", n, None, f"depot {depot!r} and item {item!r} must be in depots.csv and "
+                            f"the item catalogue, qty {qty} greater than 0"))
             continue
         ops.append(Operation("opening", depot, item, qty, lot=(row.get("lot") or "").strip() or None,
                              expires=expires, line=n))

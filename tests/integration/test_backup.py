@@ -176,8 +176,9 @@ def test_a_backup_taken_while_a_keeper_keeps_writing_holds_whole_documents(db_ur
 def test_restore_refuses_a_database_that_holds_data_and_changes_nothing(busy_backup, tiny_db):
     keeper.receive(tiny_db, "R99", "TENT", 7, actor="keeper", today=TODAY)
     before = dump(tiny_db)
-    with pytest.raises(DatabaseNotEmpty, match=r"already holds relief data .*--force"):
+    with pytest.raises(DatabaseNotEmpty, match=r"already holds relief data") as refused:
         backup.restore(tiny_db, busy_backup)
+    assert refused.value.option == "force"
     assert dump(tiny_db) == before
 
 
@@ -257,7 +258,23 @@ def test_books_that_do_not_balance_are_not_restored(busy_backup, sqlite_url, tmp
 
     with pytest.raises(Refused, match="do not balance"):
         backup.restore(sqlite_url, rewrite(busy_backup, tmp_path / "skewed.gz", inflate))
-    assert sum(map(len, dump(sqlite_url).values())) == 0
+    assert not db.has_schema(sqlite_url)  # not even the schema was left behind
+
+
+def test_a_forced_restore_that_fails_leaves_the_old_database_whole(busy_backup, tiny_db, tmp_path):
+    def inflate(lines):
+        n = next(i for i, ln in enumerate(lines) if ln.startswith('["balance"'))
+        table, values = json.loads(lines[n])
+        values[3] += 1
+        lines[n] = json.dumps([table, values])
+        return lines
+
+    keeper.receive(tiny_db, "R99", "TENT", 7, actor="keeper", today=TODAY)
+    before = dump(tiny_db)
+    with pytest.raises(Refused, match="do not balance"):
+        backup.restore(tiny_db, rewrite(busy_backup, tmp_path / "skewed.gz", inflate), force=True)
+    assert dump(tiny_db) == before
+    assert verify(tiny_db)["ok"]
 
 
 def test_an_interrupted_backup_leaves_no_file_under_the_real_name(busy_sqlite, tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from relief.depot import db, keeper, region, reports
-from relief.errors import DatabaseNotEmpty, InvalidFile, UnknownRegion
+from relief.errors import DatabaseNotEmpty, InvalidFile, UnknownRegion, Problem
 from relief.depot.models import County, Depot, Item, Meta, Movement, Team
 
 
@@ -61,8 +61,9 @@ def test_init_loads_zhaoqing(sqlite_url, today):
 
 
 def test_init_refuses_a_database_that_holds_data(tiny_with_stock, today, tiny_region):
-    with pytest.raises(DatabaseNotEmpty, match="already holds a region and stock; pass --force"):
+    with pytest.raises(DatabaseNotEmpty, match="already holds relief data") as refused:
         region.init(tiny_with_stock, str(tiny_region), sample_stock=False, today=today)
+    assert refused.value.option == "force"
     assert count(tiny_with_stock, Movement) == 1
 
 
@@ -80,9 +81,10 @@ def test_init_of_a_region_with_bad_depots_lists_them_and_creates_nothing(sqlite_
     with pytest.raises(InvalidFile, match="has 2 problem\\(s\\)") as caught:
         region.init(sqlite_url, str(region_with_unknown_county), sample_stock=False, today=today)
     assert caught.value.problems == [
-        "depots.csv line 4: capacity_m3 'big' is not a valid float",
-        "depots.csv line 3: county '999999' is not in counties.geojson",
+        Problem("depots.csv line 4", "capacity_m3", "capacity_m3 'big' is not a valid float"),
+        Problem("depots.csv line 3", "county", "county '999999' is not in counties.geojson"),
     ]
+    assert str(caught.value.problems[0]) == "depots.csv line 4: capacity_m3 'big' is not a valid float"
     assert not db.has_schema(sqlite_url)
 
 

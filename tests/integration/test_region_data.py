@@ -89,8 +89,9 @@ def test_init_stores_the_region_s_seasons_and_pastoral_table(zhaoqing):
 def test_a_blizzard_batch_on_a_zhaoqing_database_is_refused_naming_its_hazards(zhaoqing):
     with pytest.raises(HazardNotInRegion) as caught:
         batch.run(zhaoqing, "blizzard", 3, 1, workers=1, today=NOVEMBER)
-    assert str(caught.value) == ("--hazard 'blizzard': Zhaoqing has no blizzard hazard; its hazards: "
+    assert str(caught.value) == ("hazard 'blizzard': Zhaoqing has no blizzard hazard; its hazards: "
                                  "earthquake, flood (the hazard rows of its hazard_zones.csv)")
+    assert caught.value.option == "hazard"
 
 
 def test_a_blizzard_scenario_file_on_a_zhaoqing_database_is_refused(sqlite_url, tmp_path):
@@ -132,7 +133,7 @@ def test_init_refuses_a_bad_pastoral_table_naming_the_row(sqlite_url, pastoral_t
     (pastoral_tiny / "pastoral.csv").write_text(text, encoding="utf-8")
     with pytest.raises(InvalidFile) as caught:
         region.init(sqlite_url, str(pastoral_tiny), sample_stock=False, today=NOVEMBER)
-    assert caught.value.problems == [problem]
+    assert [str(p) for p in caught.value.problems] == [problem]
 
 
 def test_init_refuses_bad_winter_months_naming_the_value(sqlite_url, pastoral_tiny):
