@@ -110,7 +110,7 @@ def parse_date(value: object, what: str = "date", *, option: str | None = None) 
 def check_reason(reason: str) -> str:
     """Return ``reason`` if it is an allowed adjustment reason; raises ``InvalidReason``."""
     if reason not in REASONS:
-        raise InvalidReason(f"reason must be one of {', '.join(REASONS)}; got {reason!r}", option="reason")
+        raise InvalidReason(f"reason must be one of {', '.join(REASONS)}; got {reason!r}", field="reason", option="reason")
     return reason
 
 

@@ -70,7 +70,8 @@ def test_a_point_without_two_numeric_coordinates_is_a_bad_row_and_nothing_is_rec
                    {"type": "FeatureCollection", "features": [point([110.5, 40.5]), point(coordinates, "bad")]})
     with pytest.raises(InvalidFile, match=r"^1 bad incident row\(s\); nothing was recorded$") as caught:
         incidents.import_file(tiny_sqlite, str(path), today=today)
-    assert caught.value.problems == [f"feature 2: {problem}"]
+    assert [str(p) for p in caught.value.problems] == [f"feature 2: {problem}"]
+    assert caught.value.problems[0].where == "feature 2"
     assert incidents.listing(tiny_sqlite) == []
 
 

@@ -92,11 +92,13 @@ def test_errors_are_collected_with_their_line_numbers_and_good_lines_still_plann
         Operation("adjust", "R99", "TENT", -1, reason="stolen", line=4),
         Operation("issue", "R99", "TENT", 4, line=5),
     ]
-    errors: list[str] = []
+    errors: list = []
     lines = plan(ops, empty_book, ITEMS, DAY, errors)
     assert len(errors) == 2
-    assert errors[0].startswith("line 3: cannot take 11 of TENT at R99: only 10 available")
-    assert errors[1].startswith("line 4: reason must be one of") and "'stolen'" in errors[1]
+    assert (errors[0].where, errors[0].line) == ("line 3", 3)
+    assert str(errors[0]).startswith("line 3: cannot take 11 of TENT at R99: only 10 available")
+    assert (errors[1].where, errors[1].field) == ("line 4", "reason")
+    assert str(errors[1]).startswith("line 4: reason must be one of") and "'stolen'" in str(errors[1])
     assert [(ln.kind, ln.qty) for ln in lines] == [("receive", 10), ("issue", -4)]
 
 

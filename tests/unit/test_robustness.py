@@ -13,7 +13,7 @@ from relief.cli import common
 from relief.routing.drills import hazards
 from relief.routing.drills import sampling
 from relief.routing.drills import scenario
-from relief.errors import InvalidTravelTable
+from relief.errors import InvalidTravelTable, Problem
 from relief.routing.drills.hazards import Region
 from relief.routing.drills.scenario import Earthquake, Scenario, ScenarioError
 from relief.routing.core.travel import haversine_km, read_table
@@ -57,7 +57,7 @@ def test_travel_minutes_beyond_100000_are_refused_as_a_bad_row(tmp_path):
     with pytest.raises(InvalidTravelTable) as caught:
         read_table(str(path), SOURCES, COUNTIES)
     assert caught.value.problems == [
-        "line 3: minutes must be a whole number from 0 to 100000, got '99999999999999999999'"]
+        Problem("line 3", "minutes", "minutes must be a whole number from 0 to 100000, got '99999999999999999999'")]
 
 
 # scenarios
