@@ -6,8 +6,10 @@ import hashlib
 import shlex
 from pathlib import Path
 
-from relief.depot import db
+from relief.depot import db, schema
 from tests import old_schemas
+
+HEAD = schema.label(schema.HEAD)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,14 +31,14 @@ def test_a_previous_release_database_is_refused_until_upgraded_then_works(relief
     shown = relief("stock", "show", "--db", path)
     assert shown.code == 1
     assert shown.errors() == [f"error: the database {path} records no schema revision (it was made by an earlier "
-                              f"relief); this relief needs revision 2; run `relief db upgrade --db {path}`"]
+                              f"relief); this relief needs revision {HEAD}; run `relief db upgrade --db {path}`"]
     received = relief("stock", "receive", "R99", "TENT", "5", "--db", path)
     assert received.code == 1 and "relief db upgrade" in received.stderr
     assert digest(path) == before
     upgraded = relief("db", "upgrade", "--db", path)
     assert upgraded.code == 0
     assert upgraded.stdout == (f"{path}: upgraded from 1 (a database made before schema revisions were recorded) "
-                               "to 2\n")
+                               f"to {HEAD}\n")
     shown = relief("stock", "show", "--depot", "R99", "--json", "--db", path)
     assert shown.code == 0
     assert {(r["item"], r["on_hand"]) for r in shown.json()} == {("TENT", 7), ("WATER", 4)}
@@ -45,7 +47,7 @@ def test_a_previous_release_database_is_refused_until_upgraded_then_works(relief
 
 def test_upgrading_a_current_database_says_so(cli, stocked_file):
     outcome = cli("db", "upgrade", "--db", stocked_file)
-    assert outcome.code == 0 and outcome.stdout == f"{stocked_file}: already at the current schema (2)\n"
+    assert outcome.code == 0 and outcome.stdout == f"{stocked_file}: already at the current schema ({HEAD})\n"
 
 
 def test_upgrade_needs_a_database(cli, tmp_path):

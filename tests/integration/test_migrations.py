@@ -21,6 +21,8 @@ from relief.errors import DatabaseNotReady, SchemaOutOfDate, SchemaTooNew
 from tests import old_schemas
 from tests.conftest import load_tiny
 
+HEAD = schema.label(schema.HEAD)  # the current revision as messages show it
+
 LEDGER_CHANGES = [
     "UPDATE movement SET qty = qty + 1",
     "DELETE FROM movement",
@@ -131,7 +133,7 @@ def test_upgrading_a_baseline_database_keeps_every_record_and_the_books_still_ba
     old_schemas.baseline(db_url, today)
     before = counts(db_url)
     assert before["Document"] == old_schemas.DOCUMENTS and before["Movement"] == old_schemas.MOVEMENTS
-    assert migrate.upgrade(db_url) == "upgraded from 1 to 2"
+    assert migrate.upgrade(db_url) == f"upgraded from 1 to {HEAD}"
     assert counts(db_url) == before
     with db.session(db_url) as s:
         check = reports.verify(s)
@@ -147,7 +149,7 @@ def test_a_previous_release_database_is_taken_as_the_baseline_and_upgraded(db_ur
     old_schemas.previous_release(db_url, today)
     before = counts(db_url)
     assert migrate.upgrade(db_url) == ("upgraded from 1 (a database made before schema revisions were recorded) "
-                                       "to 2")
+                                       f"to {HEAD}")
     assert at_revision(db_url) == schema.HEAD
     assert counts(db_url) == before
     with db.session(db_url) as s:
@@ -156,7 +158,7 @@ def test_a_previous_release_database_is_taken_as_the_baseline_and_upgraded(db_ur
 
 def test_upgrading_a_current_database_changes_nothing(tiny_db):
     before = layout(tiny_db)
-    assert migrate.upgrade(tiny_db) == "already at the current schema (2)"
+    assert migrate.upgrade(tiny_db) == f"already at the current schema ({HEAD})"
     assert layout(tiny_db) == before
 
 
@@ -172,7 +174,7 @@ def test_there_is_nothing_to_upgrade_where_there_is_no_database(db_url):
 def test_an_out_of_date_database_is_refused_with_the_command_that_upgrades_it(db_url, today):
     old_schemas.baseline(db_url, today)
     before = counts(db_url)
-    expected = f"the database {db.describe(db_url)} is at schema revision 1; this relief needs revision 2"
+    expected = f"the database {db.describe(db_url)} is at schema revision 1; this relief needs revision {HEAD}"
     with pytest.raises(SchemaOutOfDate) as caught:
         keeper.receive(db_url, "R99", "TENT", 5, actor="keeper", today=today)
     assert (str(caught.value), caught.value.hint, caught.value.database) == (
@@ -182,7 +184,7 @@ def test_an_out_of_date_database_is_refused_with_the_command_that_upgrades_it(db
 
 def test_a_previous_release_database_is_refused_until_upgraded(db_url, today):
     old_schemas.previous_release(db_url, today)
-    with pytest.raises(SchemaOutOfDate, match="records no schema revision .*needs revision 2$") as caught:
+    with pytest.raises(SchemaOutOfDate, match=f"records no schema revision .*needs revision {HEAD}$") as caught:
         with db.session(db_url):
             pass
     assert caught.value.hint == "upgrade"
@@ -193,7 +195,8 @@ def test_a_database_from_a_newer_relief_is_refused_and_not_touched(tiny_db):
     with db.get_engine(tiny_db).begin() as conn:
         conn.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '0099'"))
     db.dispose(tiny_db)
-    with pytest.raises(SchemaTooNew, match="is at schema revision 99, newer than this relief knows \\(its newest is 2\\)"):
+    newer = f"is at schema revision 99, newer than this relief knows \\(its newest is {HEAD}\\)"
+    with pytest.raises(SchemaTooNew, match=newer):
         with db.session(tiny_db):
             pass
     with pytest.raises(SchemaTooNew):
@@ -262,5 +265,48 @@ def test_the_ledger_protection_can_be_taken_back_to_the_baseline(tiny_db, today)
         command.downgrade(migrate.config(conn), schema.BASELINE)
     db.dispose(tiny_db)
     assert layout(tiny_db)["triggers"] == [] and layout(tiny_db)["functions"] == []
-    assert migrate.upgrade(tiny_db) == "upgraded from 1 to 2"
+    assert migrate.upgrade(tiny_db) == f"upgraded from 1 to {HEAD}"
     assert counts(tiny_db)["Movement"] == 1
+
+
+def _as_before_region_rules(url: str) -> None:
+    """Make a freshly initialised database look as the release before revision 0003 left it:
+    no season facts, no pastoral table, an empty hazard-zone table, revision 0002."""
+    with db.get_engine(url).begin() as conn:
+        conn.execute(text("DELETE FROM meta WHERE key LIKE 'season:%' OR key = 'table:pastoral.csv'"))
+        conn.execute(text("UPDATE meta SET value = '[]' WHERE key = 'table:hazard_zones.csv'"))
+        conn.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '0002'"))
+    db.dispose(url)
+
+
+def test_upgrading_an_old_zhaoqing_database_gives_it_its_seasons_and_hazards(db_url, today):
+    from datetime import date
+
+    from relief.routing.dispatch import incidents
+
+    november = date(2026, 11, 22)
+    region.init(db_url, "zhaoqing", sample_stock=False, today=november)
+    with db.session(db_url) as s:
+        fresh = {m.key: m.value for m in s.exec(select(Meta))}
+    _as_before_region_rules(db_url)
+    assert migrate.upgrade(db_url) == f"upgraded from 2 to {HEAD}"
+    with db.session(db_url) as s:
+        assert {m.key: m.value for m in s.exec(select(Meta))} == fresh
+    got = incidents.add(db_url, "端州安置点", 112.47, 23.05, people=300, priority=2, today=november)
+    with db.session(db_url) as s:
+        from relief.depot.models import IncidentNeed
+
+        needs = {n.item for n in s.exec(select(IncidentNeed).where(IncidentNeed.incident == got["id"]))}
+    assert needs and not {"COAL", "STOVE", "CTENT12"} & needs
+
+
+def test_the_region_rules_revision_keeps_facts_already_there_and_leaves_own_regions_alone(db_url, today, tiny_region):
+    region.init(db_url, str(tiny_region), sample_stock=False, today=today)
+    with db.session(db_url) as s:
+        before = {m.key: m.value for m in s.exec(select(Meta))}
+    with db.get_engine(db_url).begin() as conn:
+        conn.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '0002'"))
+    db.dispose(db_url)
+    migrate.upgrade(db_url)
+    with db.session(db_url) as s:
+        assert {m.key: m.value for m in s.exec(select(Meta))} == before
