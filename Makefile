@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-quick bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 ## test: unit, integration (SQLite and PostgreSQL) and end-to-end tests
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+
+## test-quick: the same without the tests marked slow (crash kills, the real region, the README tour)
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m "not slow" $(PYTEST_ARGS)
 
 ## bench: keeper start-up, bulk import, dispatch (regional and national), drill batch
 bench: $(STAMP)

@@ -96,3 +96,13 @@ def tiny_db(db_url: str) -> str:
 def tiny_sqlite(sqlite_url: str) -> str:
     """The tiny region with no stock, on SQLite only (for command-line tests)."""
     return load_tiny(sqlite_url)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the kill tallies of the crash tests (tests/integration/test_crash.py)."""
+    lines = [value for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+             if report.when == "call" for name, value in report.user_properties if name == "crash kills"]
+    if lines:
+        terminalreporter.section("crash kills")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
