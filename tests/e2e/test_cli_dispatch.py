@@ -75,6 +75,7 @@ def committed(drafted, today) -> str:
     return drafted
 
 
+@pytest.mark.slow
 def test_the_installed_command_prints_a_plan_as_json(relief, asked):
     done = relief("dispatch", "plan", "--json", "--db", asked)
     assert done.code == 0, done.stderr

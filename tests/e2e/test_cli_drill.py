@@ -51,6 +51,7 @@ def scenario_file(tmp_path):
     return write
 
 
+@pytest.mark.slow
 def test_a_drill_run_writes_a_report_a_map_a_chart_and_its_json(relief, inner_mongolia_file, tmp_path):
     out = tmp_path / "drill"
     done = relief("drill", "run", CHIFENG, "--out", str(out), "--db", inner_mongolia_file)
@@ -91,6 +92,7 @@ def test_a_drill_run_with_the_greedy_method_prints_the_shares_met(cli, inner_mon
     assert "need met " in done.stdout and "within 12 h" in done.stdout and "depots emptied:" in done.stdout
 
 
+@pytest.mark.slow
 def test_a_batch_writes_charts_and_json_and_the_same_seed_repeats_it(relief, cli, inner_mongolia_file, tmp_path):
     out = tmp_path / "batch"
     args = ("drill", "batch", "--hazard", "earthquake", "--n", "20", "--seed", "3", "--workers", "2", "--json",

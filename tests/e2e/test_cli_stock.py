@@ -22,6 +22,7 @@ def with_db(path: str, *args: str) -> list[str]:
     return [*args[:names], "--db", path, *args[names:]]
 
 
+@pytest.mark.slow
 def test_a_keepers_day_through_the_installed_command(relief, tmp_path, tiny_region):
     path = str(tmp_path / "relief.db")
 
@@ -52,6 +53,7 @@ def test_a_keepers_day_through_the_installed_command(relief, tmp_path, tiny_regi
     assert "books balance: 3 balances agree with 7 ledger movements" in run("stock", "verify").stdout
 
 
+@pytest.mark.slow
 def test_bad_input_to_the_installed_command_exits_with_one_message(relief, stocked_file, ledger_rows):
     before = ledger_rows(stocked_file)
     negative = relief("stock", "issue", "--db", stocked_file, "R99", "TENT", "--", "-5")
@@ -66,6 +68,7 @@ def test_bad_input_to_the_installed_command_exits_with_one_message(relief, stock
     assert ledger_rows(stocked_file) == before
 
 
+@pytest.mark.slow
 def test_the_relief_db_environment_variable_names_the_database(relief, stocked_file, ledger_rows):
     before = ledger_rows(stocked_file)
     received = relief("stock", "receive", "R99", "QUILT", "5", env={"RELIEF_DB": stocked_file})
@@ -75,6 +78,7 @@ def test_the_relief_db_environment_variable_names_the_database(relief, stocked_f
     assert [(r["depot"], r["on_hand"]) for r in rows] == [("R99", 5)]
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_the_command_line_works_on_postgresql(relief, postgres_url, tiny_region):
     server = postgres_url.replace("postgresql+psycopg://", "postgresql://")

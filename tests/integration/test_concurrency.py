@@ -56,6 +56,7 @@ def tents_at_both_ends(tiny_db, today) -> str:
     return tiny_db
 
 
+@pytest.mark.slow
 def test_twelve_keepers_issuing_seven_tents_at_once_issue_exactly_seven(seven_tents, today):
     outcomes = race(seven_tents, [("issue", ("R99", "TENT", 1))] * 12, today)
     assert Counter(kind for kind, _ in outcomes) == {"ok": 7, "OutOfStock": 5}
@@ -66,6 +67,7 @@ def test_twelve_keepers_issuing_seven_tents_at_once_issue_exactly_seven(seven_te
     assert verify(seven_tents)["ok"]
 
 
+@pytest.mark.slow
 def test_transfers_both_ways_at_once_conserve_the_stock(tents_at_both_ends, today):
     there, back = ("transfer", ("R99", "C990102", "TENT", 3)), ("transfer", ("C990102", "R99", "TENT", 2))
     outcomes = race(tents_at_both_ends, [there, back] * 4, today)
@@ -81,6 +83,7 @@ def test_transfers_both_ways_at_once_conserve_the_stock(tents_at_both_ends, toda
     assert verify(tents_at_both_ends)["ok"]
 
 
+@pytest.mark.slow
 def test_one_file_imported_by_several_keepers_at_once_is_recorded_once(seven_tents, today, tmp_path):
     path = tmp_path / "waybill.csv"
     path.write_text("kind,depot,item,qty,lot,expires\n"
@@ -95,6 +98,7 @@ def test_one_file_imported_by_several_keepers_at_once_is_recorded_once(seven_ten
     assert verify(seven_tents)["ok"]
 
 
+@pytest.mark.slow
 def test_keepers_receiving_the_same_new_lot_at_once_all_succeed(tiny_db, today):
     jobs = [("receive", (depot, "WATER", 5)) for depot in ("R99", "R99", "C990102", "C990102", "C990201", "C990201")]
     outcomes = race(tiny_db, jobs, today)

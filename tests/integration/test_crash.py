@@ -63,7 +63,7 @@ TODAY = date(2026, 11, 22)
 KILLS = int(os.environ.get("RELIEF_CRASH_KILLS", "15"))  # per command and database; 15 keeps the file near a minute
 SEED = 20261122
 DOCUMENTS, ROWS_PER_DOCUMENT = 8, 500  # 4,000 rows in the imported file
-INCIDENTS = 36  # about 1,400 plan lines from 90 depots
+INCIDENTS = 36  # about 1,400 plan lines
 
 
 # databases: a template and throw-away copies of it
