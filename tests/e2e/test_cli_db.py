@@ -24,6 +24,7 @@ def test_backup_then_restore_into_a_new_database_reports_rows_and_verified_books
     db.dispose(db.database_url(fresh))
 
 
+@pytest.mark.slow
 def test_restore_into_a_database_with_data_needs_force(relief, stocked_file, tmp_path, ledger_rows):
     assert relief("db", "backup", str(tmp_path / "tiny.gz"), "--db", stocked_file).code == 0
     relief("stock", "receive", "R99", "TENT", "5", "--db", stocked_file)

@@ -92,6 +92,7 @@ def busy_backup(busy_region, tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_busy_region_survives_sqlite_to_postgresql_and_back_row_by_row(busy_sqlite, postgres_url, tmp_path):
     original = dump(busy_sqlite)
@@ -130,6 +131,7 @@ def test_the_header_names_format_schema_source_and_row_counts(busy_backup, busy_
     assert {t["name"]: t["rows"] for t in found["tables"]} == counts
 
 
+@pytest.mark.slow
 def test_a_backup_taken_while_a_keeper_keeps_writing_holds_whole_documents(db_url, tmp_path):
     url = load_tiny(db_url)
     keeper.receive(url, "R99", "TENT", 1000, actor="keeper", today=TODAY)
