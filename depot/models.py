@@ -5,8 +5,9 @@ Stock lives in ``Balance`` rows (one per depot, item and lot), and every change 
 balance is a ``Movement`` row in an append-only ledger grouped by ``Document``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: with it, pydantic and SQLAlchemy would each
+# parse every field's annotation back from a string when the classes are defined, which
+# every command pays for at start-up.
 from datetime import date, datetime
 
 from pydantic import ConfigDict

@@ -15,13 +15,18 @@ from relief.errors import InvalidQuantity, UnknownDepot, UnknownItem
 from relief.depot.models import Balance, Depot, Item, Lot, Movement, ReserveNorm
 from relief.depot.rules import LotStock
 
+# The filters and ``stock`` (what ``relief stock show`` runs) select columns of the tables
+# themselves (Core), not model classes: a read then needs no ORM mapper configuration,
+# which would cost every keeper command a few milliseconds at start-up.
+BALANCE, DEPOT, ITEM, LOT = Balance.__table__, Depot.__table__, Item.__table__, Lot.__table__
+
 
 def check_depot(s: Session, code: str | None) -> str | None:
     """Return the upper-cased depot code if it exists (None passes); raises ``UnknownDepot``."""
     if code is None:
         return None
     code = code.strip().upper()
-    if s.get(Depot, code) is None:
+    if s.exec(select(DEPOT.c.code).where(DEPOT.c.code == code)).first() is None:
         raise UnknownDepot(f"unknown depot {code!r}", hint="depots")
     return code
 
@@ -31,7 +36,7 @@ def check_item(s: Session, code: str | None) -> str | None:
     if code is None:
         return None
     code = code.strip().upper()
-    if s.get(Item, code) is None:
+    if s.exec(select(ITEM.c.code).where(ITEM.c.code == code)).first() is None:
         raise UnknownItem(f"unknown item {code!r}", hint="items")
     return code
 
@@ -43,21 +48,23 @@ def stock(s: Session, *, depot: str | None = None, item: str | None = None, toda
     reserved, available. Raises ``UnknownDepot`` / ``UnknownItem`` for bad filters.
     """
     depot, item = check_depot(s, depot), check_item(s, item)
-    query = (select(Balance, Lot.expires, Depot.name, Item.name, Item.unit)
-             .join(Lot, (Lot.item == Balance.item) & (Lot.code == Balance.lot))
-             .join(Depot, Depot.code == Balance.depot).join(Item, Item.code == Balance.item)
-             .where((Balance.on_hand > 0) | (Balance.reserved > 0))
-             .order_by(Balance.depot, Balance.item, Lot.expires, Balance.lot))
+    bal = BALANCE.c
+    query = (select(bal.depot, DEPOT.c.name, bal.item, ITEM.c.name, ITEM.c.unit, bal.lot, LOT.c.expires,
+                    bal.on_hand, bal.reserved)
+             .join_from(BALANCE, LOT, (LOT.c.item == bal.item) & (LOT.c.code == bal.lot))
+             .join(DEPOT, DEPOT.c.code == bal.depot).join(ITEM, ITEM.c.code == bal.item)
+             .where((bal.on_hand > 0) | (bal.reserved > 0))
+             .order_by(bal.depot, bal.item, LOT.c.expires, bal.lot))
     if depot:
-        query = query.where(Balance.depot == depot)
+        query = query.where(bal.depot == depot)
     if item:
-        query = query.where(Balance.item == item)
+        query = query.where(bal.item == item)
     rows = []
-    for bal, expires, depot_name, item_name, unit in s.exec(query):
-        lot = LotStock(bal.lot, expires, bal.on_hand, bal.reserved)
-        rows.append({"depot": bal.depot, "depot_name": depot_name, "item": bal.item, "item_name": item_name,
-                     "unit": unit, "lot": bal.lot, "expires": expires.isoformat() if expires else None,
-                     "expired": lot.is_expired(today), "on_hand": bal.on_hand, "reserved": bal.reserved,
+    for depot_code, depot_name, item_code, item_name, unit, lot_code, expires, on_hand, reserved in s.exec(query):
+        lot = LotStock(lot_code, expires, on_hand, reserved)
+        rows.append({"depot": depot_code, "depot_name": depot_name, "item": item_code, "item_name": item_name,
+                     "unit": unit, "lot": lot_code, "expires": expires.isoformat() if expires else None,
+                     "expired": lot.is_expired(today), "on_hand": on_hand, "reserved": reserved,
                      "available": lot.available(today)})
     return rows
 
