@@ -40,7 +40,7 @@ def commit_plan(barrier, results, url: str, plan_id: int, today: date) -> None:
         barrier.wait(timeout=60)
         results.put(("ok", plans.commit(url, plan_id, actor=f"planner-{plan_id}", today=today).status.value))
     except ReliefError as exc:
-        results.put((type(exc).__name__, [str(exc), *getattr(exc, "problems", [])]))
+        results.put((type(exc).__name__, [str(exc), *map(str, getattr(exc, "problems", []))]))
     except Exception as exc:  # an unexpected crash is a test failure, reported by the parent
         results.put(("crash", f"{type(exc).__name__}: {exc}"))
     finally:
