@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 import importlib
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
+from types import ModuleType
 from typing import Annotated, Any
 
 import typer
@@ -66,7 +68,7 @@ class _LazyCommands(MutableMapping):
 def _group(name: str, module: str, attribute: str) -> typer.core.TyperGroup:
     """The click group of a GROUPS entry; each of its commands is built when first used
     (building one reads its signature, so building a group's dozen costs a keeper's time)."""
-    sub = getattr(importlib.import_module(f"relief.cli.{module}"), attribute)
+    sub = getattr(_load(f"relief.cli.{module}"), attribute)
     bare = copy.copy(sub)
     bare.registered_commands = []
     group = typer.main.get_group(bare)
@@ -80,6 +82,31 @@ def _group(name: str, module: str, attribute: str) -> typer.core.TyperGroup:
         info.name or typer.main.get_command_name(info.callback.__name__): functools.partial(build, info)
         for info in sub.registered_commands})
     return group
+
+
+def _load(module: str) -> ModuleType:
+    """Import a command group's module without making the garbage collector scan what it loads.
+
+    A keeper group's module brings in the database layer (SQLAlchemy, the table classes):
+    tens of thousands of objects that live as long as the process. The cyclic collector
+    would scan them several times while they are built and again at exit, finding nothing
+    to free; for a keeper command that is about a quarter of its run time
+    (``bench/startup.py``). So the collector pauses while the module loads, and then
+    everything alive is left out of later collections (``gc.freeze``); what the command
+    itself makes afterwards (sessions, connections, rows) is collected and finalised as
+    usual. Only a module's first load does this, so a process that runs many commands (the
+    tests) freezes once per group.
+    """
+    if module in sys.modules:
+        return sys.modules[module]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return importlib.import_module(module)
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 class _Relief(typer.core.TyperGroup):
