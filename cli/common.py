@@ -79,7 +79,8 @@ def table(title: str | None, columns: list[tuple[str, str]], rows: list[dict], *
     from rich.table import Table  # only commands that print a table pay for it
     from rich.text import Text
 
-    grid = Table(title=None if title is None else Text(title), title_justify="left", header_style="bold")
+    title_text = None if title is None else Text(title, no_wrap=True, overflow="ignore")  # a title never wraps
+    grid = Table(title=title_text, title_justify="left", header_style="bold")
     for key, header in columns:
         numeric = isinstance(rows[0].get(key), (int, float)) and not isinstance(rows[0].get(key), bool)
         grid.add_column(header, justify="right" if numeric else "left", overflow="fold")
