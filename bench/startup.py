@@ -14,6 +14,10 @@ What it measures, on a fresh Inner Mongolia database made with ``relief init``:
   of a shared machine falls on both: minimum, median and trimmed median (the middle half)
   of each, and the ratio of the minimums and of the trimmed medians (the figure checked
   against ``LIMIT``); the CPU time (user + system) of each is reported beside it;
+* the same ratio against ``import sqlmodel`` run with the collector settings the CLI
+  uses while it loads a command group (collector paused, then ``gc.freeze()``): the
+  like-for-like figure, which shows how much heavier the import itself is, apart from
+  what the collector setting saves;
 * which heavy modules are in ``sys.modules`` after loading the CLI and running
   ``stock show`` in one process (there should be none; the exit status is 1 if any is);
 * the slowest imports of ``relief stock show`` by cumulative time, from
@@ -46,6 +50,7 @@ HEAVY = ("geopandas", "ortools", "shapely", "matplotlib", "pandas", "openpyxl", 
 LIMIT = 1.3  # stock show may cost at most this many times `import sqlmodel`
 NOTED = ("numpy", "psycopg", "rich", "typer")
 TOP_IMPORTS = 8
+FROZEN_SQLMODEL = "import gc; gc.disable(); import sqlmodel; gc.freeze(); gc.enable()"
 
 PROBE = """
 import json, sys
@@ -162,8 +167,9 @@ def main() -> int:
         db = str(Path(tmp) / "startup.db")
         run(relief_command() + ["init", "--db", db], tmp)
         times = timed({"stock_show": relief_command() + ["stock", "show", "--depot", DEPOT, "--db", db],
-                       "import_sqlmodel": [sys.executable, "-c", "import sqlmodel"]}, tmp, opts.runs)
-        show, sqlmodel = times["stock_show"], times["import_sqlmodel"]
+                       "import_sqlmodel": [sys.executable, "-c", "import sqlmodel"],
+                       "import_sqlmodel_frozen": [sys.executable, "-c", FROZEN_SQLMODEL]}, tmp, opts.runs)
+        show, sqlmodel, frozen = times["stock_show"], times["import_sqlmodel"], times["import_sqlmodel_frozen"]
         loaded = heavy_modules(db, tmp)
         imports = slowest_imports(db, tmp, TOP_IMPORTS)
 
@@ -176,6 +182,8 @@ def main() -> int:
         "ratio_of_medians": show["median_s"] / sqlmodel["median_s"],
         "ratio_of_trimmed_medians": show["trimmed_median_s"] / sqlmodel["trimmed_median_s"],
         "ratio_of_cpu_medians": show["cpu_median_s"] / sqlmodel["cpu_median_s"],
+        "import_sqlmodel_frozen": frozen,
+        "like_for_like_ratio_of_trimmed_medians": show["trimmed_median_s"] / frozen["trimmed_median_s"],
         "limit": LIMIT,
         "heavy_modules_after_import": loaded["after_import"],
         "heavy_modules_after_run": loaded["after_run"],
@@ -195,7 +203,8 @@ def report(f: dict) -> None:
     ms = 1000
     print(f"startup of a keeper command, {f['runs']} run(s) each (Python {f['python']})")
     for key, label in (("stock_show", f"relief stock show --depot {DEPOT}"),
-                       ("import_sqlmodel", "python -c 'import sqlmodel'")):
+                       ("import_sqlmodel", "python -c 'import sqlmodel'"),
+                       ("import_sqlmodel_frozen", "the same, collector as the CLI's")):
         t = f[key]
         print(f"  {label:<34} wall: min {t['min_s'] * ms:6.1f} ms, median {t['median_s'] * ms:6.1f} ms, "
               f"trimmed median {t['trimmed_median_s'] * ms:6.1f} ms;  CPU median {t['cpu_median_s'] * ms:6.1f} ms")
@@ -203,6 +212,8 @@ def report(f: dict) -> None:
           f"limit {f['limit']}), {f['ratio_of_minimums']:.2f} (minimums), {f['ratio_of_medians']:.2f} (medians), "
           f"{f['ratio_of_cpu_medians']:.2f} (CPU medians)"
           + ("" if f["fast_enough"] else "  - SLOWER THAN THE LIMIT"))
+    print(f"  like for like (both with the CLI's collector setting): "
+          f"{f['like_for_like_ratio_of_trimmed_medians']:.2f} (trimmed medians)")
     heavy = f["heavy_modules_after_run"]
     print(f"heavy modules loaded by stock show: {', '.join(heavy) if heavy else 'none'}"
           + (f" (already on importing cli.main: {', '.join(f['heavy_modules_after_import'])})"
