@@ -36,6 +36,13 @@ out = Console(highlight=False, emoji=False, width=_width(sys.stdout))
 err = Console(stderr=True, highlight=False, emoji=False, width=_width(sys.stderr))
 
 
+def fit_output() -> None:
+    """Size both consoles for the streams and ``$COLUMNS`` of this run (a process that
+    runs several commands, such as a test, may change them between runs)."""
+    out.width = _width(sys.stdout)
+    err.width = _width(sys.stderr)
+
+
 def url(db: str | None) -> str:
     """The SQLAlchemy URL for the ``--db`` value."""
     from relief.depot.db import database_url

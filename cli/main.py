@@ -15,7 +15,7 @@ import typer
 import typer.core
 import typer.main
 
-from relief.cli.common import DbOption, err, out, today, url
+from relief.cli.common import DbOption, err, fit_output, out, today, url
 from relief.errors import ReliefError
 
 # Each command group and the module (in relief.cli) and Typer app that define it, in the
@@ -159,6 +159,7 @@ def init(region: Annotated[str, typer.Option(
 
 def run() -> None:
     """Entry point: run the command; turn a relief error into one message and its exit code."""
+    fit_output()
     try:
         app()
     except ReliefError as exc:
