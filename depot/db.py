@@ -106,23 +106,6 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def create_schema(url: str) -> None:
-    """Create the relief schema at the current revision in the empty database at ``url``.
-
-    Runs every migration (so a new database is exactly an upgraded one). Raises
-    ``DatabaseNotReady`` when the database cannot be created or written.
-    """
-    from relief.depot import migrate  # Alembic loads only when a schema is made or upgraded
-
-    try:
-        migrate.create(url)
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseNotReady(f"cannot create the database {describe(url)}: {reason}") from None
-    finally:
-        _at_head.discard(url)
-
-
 def drop_schema(url: str) -> None:
     """Drop the whole relief schema at ``url``: every table, the revision table and, on
     PostgreSQL, the ledger's trigger functions (triggers go with their tables)."""

@@ -21,11 +21,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from relief.cli import main
 from relief.depot import db, keeper
 from relief.depot.models import Movement
+from tests.inprocess import run_cli
 
 RELIEF = Path(sys.executable).parent / "relief"
 CLI_ENV = {"RELIEF_TODAY": "2026-11-22", "RELIEF_ACTOR": "tester"}
@@ -69,19 +68,7 @@ def cli() -> Run:
     """Run ``cli.main.run()`` in this process with ``sys.argv`` set to the arguments."""
 
     def run(*args: str, env: dict[str, str | None] | None = None) -> Outcome:
-        runner = CliRunner()
-        with runner.isolation(env={**CLI_ENV, "RELIEF_DB": None, **(env or {})}) as (stdout, stderr, _):
-            saved, sys.argv = sys.argv, ["relief", *args]
-            code = 0
-            try:
-                main.run()
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-            finally:
-                sys.argv = saved
-                sys.stdout.flush()
-                sys.stderr.flush()
-            return Outcome(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+        return Outcome(*run_cli(list(args), {**CLI_ENV, "RELIEF_DB": None, **(env or {})}))
 
     return run
 

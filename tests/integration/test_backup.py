@@ -250,31 +250,26 @@ def test_a_backup_of_another_schema_revision_is_refused(busy_backup, sqlite_url,
     assert not db.has_schema(sqlite_url)
 
 
-def test_books_that_do_not_balance_are_not_restored(busy_backup, sqlite_url, tmp_path):
-    def inflate(lines):
-        n = next(i for i, ln in enumerate(lines) if ln.startswith('["balance"'))
-        table, values = json.loads(lines[n])
-        values[3] += 1
-        lines[n] = json.dumps([table, values])
-        return lines
+def inflate_a_balance(lines: list[str]) -> list[str]:
+    """Backup lines with one stored balance one unit above what its ledger says."""
+    n = next(i for i, ln in enumerate(lines) if ln.startswith('["balance"'))
+    table, values = json.loads(lines[n])
+    values[3] += 1
+    lines[n] = json.dumps([table, values])
+    return lines
 
+
+def test_books_that_do_not_balance_are_not_restored(busy_backup, sqlite_url, tmp_path):
     with pytest.raises(Refused, match="do not balance"):
-        backup.restore(sqlite_url, rewrite(busy_backup, tmp_path / "skewed.gz", inflate))
+        backup.restore(sqlite_url, rewrite(busy_backup, tmp_path / "skewed.gz", inflate_a_balance))
     assert not db.has_schema(sqlite_url)  # not even the schema was left behind
 
 
 def test_a_forced_restore_that_fails_leaves_the_old_database_whole(busy_backup, tiny_db, tmp_path):
-    def inflate(lines):
-        n = next(i for i, ln in enumerate(lines) if ln.startswith('["balance"'))
-        table, values = json.loads(lines[n])
-        values[3] += 1
-        lines[n] = json.dumps([table, values])
-        return lines
-
     keeper.receive(tiny_db, "R99", "TENT", 7, actor="keeper", today=TODAY)
     before = dump(tiny_db)
     with pytest.raises(Refused, match="do not balance"):
-        backup.restore(tiny_db, rewrite(busy_backup, tmp_path / "skewed.gz", inflate), force=True)
+        backup.restore(tiny_db, rewrite(busy_backup, tmp_path / "skewed.gz", inflate_a_balance), force=True)
     assert dump(tiny_db) == before
     assert verify(tiny_db)["ok"]
 

@@ -49,12 +49,11 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy.engine import make_url
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from relief.cli import main
 from relief.depot import db, region, reports
 from relief.depot.models import Balance, Depot, Document, Movement, Plan, PlanShipment, PlanTeam, Team
 from relief.routing.dispatch import incidents, planning
+from tests.inprocess import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -296,18 +295,8 @@ def ship_operation(server: Server, tmp_path: Path) -> Operation:
 
 def rerun(target: str, args: list[str]) -> tuple[int, str]:
     """Run the command again in this process (``cli.main.run``); returns (exit code, stderr)."""
-    runner = CliRunner()
-    with runner.isolation(env={**ENV, "RELIEF_DB": None}) as (_, stderr, _):
-        saved, sys.argv = sys.argv, ["relief", *args, "--db", target]
-        code = 0
-        try:
-            main.run()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-        finally:
-            sys.argv = saved
-            sys.stderr.flush()
-        return code, stderr.getvalue().decode()
+    code, _, stderr = run_cli([*args, "--db", target], {**ENV, "RELIEF_DB": None})
+    return code, stderr
 
 
 def start(target: str, args: list[str]) -> subprocess.Popen:
