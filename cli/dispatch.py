@@ -142,7 +142,7 @@ def list_(as_json: JsonOption = False, db_: DbOption = None) -> None:
     """List plans with status, fill and tonne-km."""
     from relief.routing.dispatch import plans
 
-    rows = plans.listing(url(db_))
+    rows = [p.as_json() for p in plans.listing(url(db_))]
     if as_json:
         print_json(rows)
         return

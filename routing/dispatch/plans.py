@@ -8,6 +8,7 @@ and lists the stale lines. ``ship`` issues the reserved stock; ``cancel`` releas
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlmodel import Session, select
@@ -20,7 +21,7 @@ from relief.depot.posting import Operation
 from relief.routing import books
 from relief.routing.core import document as documents
 from relief.routing.core.document import PlanDocument
-from relief.routing.core.results import PlanStatus
+from relief.routing.core.results import Method, PlanStatus
 from relief.errors import PlanState, Problem, StalePlan, UnknownPlan
 
 PAST = {"commit": "committed", "ship": "shipped", "cancel": "cancelled"}
@@ -36,15 +37,34 @@ def _document(row: Plan) -> PlanDocument:
     return documents.from_json(json.loads(row.document)).with_(status=PlanStatus(row.status))
 
 
-def listing(url: str) -> list[dict]:
-    """Every plan: plan_id, created_at, status, method, fill, unmet_units, tonne_km."""
+@dataclass(frozen=True)
+class PlanSummary:
+    """One line of the plan list: what ``relief dispatch list --json`` prints for a plan."""
+
+    plan_id: int
+    created_at: str
+    status: PlanStatus
+    method: Method
+    incidents: int
+    fill: float
+    unmet_units: int
+    tonne_km: float
+
+    def as_json(self) -> dict:
+        """The summary as plain JSON values (enums as their values)."""
+        return {**asdict(self), "status": self.status.value, "method": self.method.value}
+
+
+def listing(url: str) -> list[PlanSummary]:
+    """Every saved plan, oldest first, as a ``PlanSummary``."""
     with db.session(url) as s:
         out = []
         for row in s.exec(select(Plan).order_by(Plan.id)):
             doc = json.loads(row.document)
-            out.append({"plan_id": row.id, "created_at": doc["created_at"], "status": row.status, "method": row.method,
-                        "incidents": doc["totals"]["incidents"], "fill": doc["totals"]["fill"],
-                        "unmet_units": doc["totals"]["unmet_units"], "tonne_km": doc["totals"]["tonne_km"]})
+            totals = doc["totals"]
+            out.append(PlanSummary(row.id, doc["created_at"], PlanStatus(row.status),
+                                   Method(row.method), totals["incidents"], totals["fill"], totals["unmet_units"],
+                                   totals["tonne_km"]))
         return out
 
 

@@ -225,7 +225,7 @@ def test_a_plan_is_saved_as_a_draft_with_the_documented_keys(drafted, today):
     assert (doc["totals"]["shipped_units"], doc["totals"]["unmet_units"]) == (4, 0)
     assert {"status", "objective", "bound", "seconds"} <= set(doc["solver"]) and doc["solver"]["status"] == "optimal"
     assert as_json(plans.show(url, 1)) == doc
-    assert [(r["plan_id"], r["status"], r["fill"]) for r in plans.listing(url)] == [(1, "draft", 1.0)]
+    assert [(r.plan_id, r.status, r.fill) for r in plans.listing(url)] == [(1, PlanStatus.DRAFT, 1.0)]
     assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}, "a draft reserves nothing"
     assert team_status(url) == {"T01": "ready", "T02": "ready"}
 

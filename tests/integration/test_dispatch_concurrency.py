@@ -67,7 +67,7 @@ def test_two_drafts_counting_on_the_same_tents_committed_at_once_commit_one_and_
     [(message, *lines)] = [detail for kind, detail in outcomes if kind == "StalePlan"]
     assert "nothing was committed" in message
     assert len(lines) == 1 and "cannot take 8 of TENT at R99 lot -: only 2 available" in lines[0]
-    statuses = {row["plan_id"]: row["status"] for row in plans.listing(url)}
+    statuses = {row.plan_id: row.status.value for row in plans.listing(url)}
     assert sorted(statuses.values()) == ["committed", "draft"]
     winner = next(plan_id for plan_id, status in statuses.items() if status == "committed")
     [row] = stock(url, today)
