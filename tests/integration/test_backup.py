@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from relief.depot import backup, db, keeper, region, reports, schema
+from relief.depot import backup, backup_file, db, keeper, region, reports, schema
 from relief.depot.models import Document, Movement, Plan
 from relief.errors import DatabaseNotEmpty, InvalidFile, Refused, SchemaOutOfDate, SchemaTooNew
 from relief.routing.dispatch import incidents, planning, plans
@@ -29,7 +29,7 @@ def dump(url: str) -> dict[str, list[tuple]]:
     """Every row of every relief table at ``url``, in primary-key order."""
     with db.get_engine(url).connect() as conn:
         return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in backup.tables()}
+                for t in backup_file.tables()}
 
 
 def verify(url: str) -> dict:
@@ -125,7 +125,7 @@ def test_the_header_names_format_schema_source_and_row_counts(busy_backup, busy_
     found = header(busy_backup)
     assert (found["format"], found["version"], found["schema"], found["source"]) == (
         "relief-backup", 1, schema.HEAD, "sqlite")
-    assert [t["name"] for t in found["tables"]] == [t.name for t in backup.tables()]
+    assert [t["name"] for t in found["tables"]] == [t.name for t in backup_file.tables()]
     assert "alembic_version" not in {t["name"] for t in found["tables"]}
     counts = {name: len(rows) for name, rows in dump(db.database_url(str(busy_region))).items()}
     assert {t["name"]: t["rows"] for t in found["tables"]} == counts
@@ -278,7 +278,7 @@ def test_an_interrupted_backup_leaves_no_file_under_the_real_name(busy_sqlite, t
     def boom(*_):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(backup, "_line", boom)
+    monkeypatch.setattr(backup_file, "line", boom)
     with pytest.raises(KeyboardInterrupt):
         backup.backup(busy_sqlite, tmp_path / "out.gz")
     assert not any(p.name.startswith(("out.gz", ".out.gz")) for p in tmp_path.iterdir())
