@@ -8,6 +8,7 @@ applies their answers to the database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -24,6 +25,14 @@ from relief.errors import (
 REASONS = ("damaged", "lost", "found", "expired", "other")
 NO_LOT = "-"
 MAX_UNITS = 1_000_000_000
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+_SIGNED_DIGITS = re.compile(r"([+-]?)([0-9]+)")
+_SEPARATED = re.compile(r"[+-]?[0-9][0-9_, \u00a0\u202f']*[0-9]")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
+                       r"(Z|[+-][0-9]{2}:[0-9]{2})?")
 
 
 @dataclass(frozen=True)
@@ -51,10 +60,11 @@ class LotStock:
 def positive_quantity(value: object, what: str = "quantity") -> int:
     """Return ``value`` as a positive whole number.
 
-    Takes an int or a string such as ``"12"``; raises ``InvalidQuantity`` naming the
-    value when it is not a whole number greater than zero.
+    Takes an int or text of plain digits such as ``"12"`` (see ``whole_number``: no sign,
+    no separators); raises ``InvalidQuantity`` naming the value when it is not a whole
+    number greater than zero.
     """
-    number = _whole(value, what)
+    number = _whole(value, what, signed=False)
     if number <= 0:
         raise InvalidQuantity(f"{what} must be a whole number greater than 0, got {value!r}")
     return number
@@ -63,48 +73,114 @@ def positive_quantity(value: object, what: str = "quantity") -> int:
 def nonzero_delta(value: object, what: str = "delta") -> int:
     """Return ``value`` as a non-zero whole number (a signed adjustment).
 
-    Raises ``InvalidQuantity`` when it is zero or not a whole number.
+    A sign is allowed (``"-3"``, ``"+5"``). Raises ``InvalidQuantity`` when it is zero
+    (``"-0"`` too) or not a whole number.
     """
-    number = _whole(value, what)
+    number = _whole(value, what, signed=True)
     if number == 0:
         raise InvalidQuantity(f"{what} must be a non-zero whole number (e.g. -3 or 5), got {value!r}")
     return number
 
 
 def counted_quantity(value: object) -> int:
-    """Return a counted quantity: a whole number of zero or more; raises ``InvalidQuantity``."""
-    number = _whole(value, "counted quantity")
+    """Return a counted quantity: a whole number of zero or more written without a sign
+    (``"-0"`` is refused, not read as 0); raises ``InvalidQuantity``."""
+    number = _whole(value, "counted quantity", signed=False)
     if number < 0:
         raise InvalidQuantity(f"counted quantity must be 0 or more, got {value!r}")
     return number
 
 
-def _whole(value: object, what: str) -> int:
+def whole_number(value: object, what: str = "quantity", *, signed: bool = False, low: int | None = None,
+                 high: int = MAX_UNITS, option: str | None = None) -> int:
+    """The one reader of whole numbers typed by people or read from their files.
+
+    Takes an int, a float holding a whole number (a spreadsheet cell) or text. Text must
+    be ASCII digits (``"12"``, spaces around it ignored): no underscores, commas, spaces
+    or other separators inside, no decimal point, no exponent. A sign is allowed only
+    when ``signed`` (a delta: ``"-3"``, ``"+5"``); ``"-0"`` and ``"+0"`` never. Returns
+    the number; raises ``InvalidQuantity`` naming ``what`` and the value when it is not
+    such a number, below ``low`` or above ``high`` (``MAX_UNITS``; in absolute value).
+    """
+    number = _whole(value, what, signed=signed, option=option)
+    if low is not None and number < low:
+        raise InvalidQuantity(f"{what} must be a whole number from {low:,} to {high:,}, got {value!r}", option=option)
+    if abs(number) > high:
+        raise InvalidQuantity(f"{what} must be at most {high:,}, got {value!r}", option=option)
+    return number
+
+
+def _whole(value: object, what: str, *, signed: bool, option: str | None = None) -> int:
+    """``value`` as an int by the rules of ``whole_number`` (form only; bounds to
+    MAX_UNITS); raises ``InvalidQuantity``."""
     if isinstance(value, bool):
-        raise InvalidQuantity(f"{what} must be a whole number, got {value!r}")
+        raise InvalidQuantity(f"{what} must be a whole number, got {value!r}", option=option)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    try:
-        number = value if isinstance(value, int) else int(str(value).strip())
-    except ValueError:
-        raise InvalidQuantity(f"{what} must be a whole number, got {value!r}") from None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        match = _SIGNED_DIGITS.fullmatch(text)
+        if match is None:
+            kind = "written as plain digits without separators" if _SEPARATED.fullmatch(text) else ""
+            raise InvalidQuantity(f"{what} must be a whole number{' ' + kind if kind else ''}, got {value!r}",
+                                  option=option)
+        sign, digits = match.groups()
+        number = int(sign + digits)
+        if sign and not signed and number >= 0:
+            raise InvalidQuantity(f"{what} must be a whole number written without a sign (e.g. 12), got {value!r}",
+                                  option=option)
     if abs(number) > MAX_UNITS:
-        raise InvalidQuantity(f"{what} must be at most {MAX_UNITS:,} units, got {value!r}")
+        raise InvalidQuantity(f"{what} must be at most {MAX_UNITS:,} units, got {value!r}", option=option)
     return number
 
 
 def parse_date(value: object, what: str = "date", *, option: str | None = None) -> date:
-    """Return ``value`` (a ``date`` or ``YYYY-MM-DD`` text) as a date; raises ``InvalidDate``
-    (about the setting ``option`` when the date was given as one)."""
+    """The one reader of dates: ``value`` (a ``date``, or text ``YYYY-MM-DD`` with spaces
+    around it ignored) as a date from ``FIRST_DAY`` to ``LAST_DAY`` (2000-01-01 to
+    2100-12-31). Other ISO forms (``20270115``, ``2027-W03-1``) are refused. Raises
+    ``InvalidDate`` naming ``what`` and the value (about the setting ``option`` when the
+    date was given as one)."""
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidDate(f"{what} must be a date as YYYY-MM-DD, got {value!r}", option=option) from None
+        day = value
+    else:
+        text = str(value).strip()
+        try:
+            if not _DATE.fullmatch(text):
+                raise ValueError(text)
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InvalidDate(f"{what} must be a date as YYYY-MM-DD, got {value!r}", option=option) from None
+    _in_range(day, value, what, option)
+    return day
+
+
+def parse_datetime(value: object, what: str = "date-time", *, option: str | None = None) -> datetime:
+    """The one reader of date-times: ``value`` (a ``datetime``, or ISO 8601 text
+    ``YYYY-MM-DDTHH:MM`` with optional ``:SS``, fraction and ``Z`` or ``+HH:MM`` offset)
+    as a naive datetime on the clock as written (an offset is dropped, not converted),
+    dated from ``FIRST_DAY`` to ``LAST_DAY``. Raises ``InvalidDate`` naming the value."""
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=None)
+    else:
+        text = str(value).strip()
+        try:
+            if not _DATETIME.fullmatch(text):
+                raise ValueError(text)
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+        except ValueError:
+            raise InvalidDate(f"{what} must be a date-time as YYYY-MM-DDTHH:MM, got {value!r}", option=option) from None
+    _in_range(moment.date(), value, what, option)
+    return moment
+
+
+def _in_range(day: date, value: object, what: str, option: str | None) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidDate(f"{what} must be dated from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}, got {value!r}",
+                          option=option)
 
 
 def check_reason(reason: str) -> str:
