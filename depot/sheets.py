@@ -27,20 +27,15 @@ APPLIES = {"to": ("transfer", "issue"), "expires": ("receive",), "reason": ("adj
 def read_documents(path: str | Path, problems: list[Problem] | None = None) -> list[DocumentRequest]:
     """Parse an import file into documents.
 
-    Raises ``InvalidFile`` when the file is missing, has an unsupported extension or
-    wrong columns, or - unless a ``problems`` list is given to collect them and skip the
-    rows - when any row is malformed, listing every bad row by its line number.
+    Raises ``InvalidFile`` when the file is missing, has an unsupported extension,
+    missing, unknown or duplicated columns or an XLSX cell holding a formula, or -
+    unless a ``problems`` list is given to collect them and skip the rows - when any
+    row is malformed, listing every bad row by its line number.
     """
     path = Path(path)
     header, rows = _read_rows(path)
     header = [str(h or "").strip().lower() for h in header]
-    unknown = [h for h in header if h and h not in REQUIRED + OPTIONAL]
-    missing = [c for c in REQUIRED if c not in header]
-    if unknown or missing:
-        parts = ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []) + (
-            [f"missing column(s) {', '.join(missing)}"] if missing else [])
-        raise InvalidFile(f"{path.name}: {'; '.join(parts)}; columns allowed: {', '.join(REQUIRED + OPTIONAL)} "
-                          f"(required: {', '.join(REQUIRED)})")
+    check_columns(path.name, header, REQUIRED, OPTIONAL)
     collect = problems is not None
     problems = problems if collect else []
     groups: dict[str | None, list[Operation]] = {}
@@ -59,6 +54,27 @@ def read_documents(path: str | Path, problems: list[Problem] | None = None) -> l
     if not groups and not problems:
         raise InvalidFile(f"{path.name} holds no rows to import")
     return [_document(number, ops, path.name) for number, ops in groups.items()]
+
+
+def check_columns(name: str, header: list[str], required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+    """Check the header row of the file ``name``: every required column present, no
+    column twice (the last copy would silently win) and none unknown (a misspelt
+    optional column would silently be ignored). Blank header cells are allowed.
+
+    Raises ``InvalidFile`` naming the duplicated, unknown and missing columns and the
+    columns allowed.
+    """
+    named = [h for h in header if h]
+    twice = sorted({h for h in named if named.count(h) > 1}, key=named.index)
+    unknown = [h for h in named if h not in required + optional]
+    missing = [c for c in required if c not in named]
+    if not (twice or unknown or missing):
+        return
+    parts = ([f"column(s) {', '.join(twice)} appear more than once"] if twice else []) + (
+        [f"unknown column(s) {', '.join(unknown)}"] if unknown else []) + (
+        [f"missing column(s) {', '.join(missing)}"] if missing else [])
+    raise InvalidFile(f"{name}: {'; '.join(parts)}; columns allowed: {', '.join(required + optional)} "
+                      f"(required: {', '.join(required)})")
 
 
 def _document(number: str | None, ops: list[Operation], file: str) -> DocumentRequest:
@@ -136,11 +152,20 @@ def _read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
         from openpyxl import load_workbook
 
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
+            book = load_workbook(path, read_only=True, data_only=False)
         except Exception as exc:
             raise InvalidFile(f"{path.name} is not a readable XLSX workbook ({exc})") from None
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
-        book.close()
+        try:
+            cells = [list(row) for row in book.worksheets[0].iter_rows()]
+        finally:
+            book.close()
+        formulas = [Problem(f"cell {c.coordinate}", None, f"cell {c.coordinate} holds a formula ({str(c.value):.40}); "
+                            "replace it by its value (paste as values)", c.row)
+                    for row in cells for c in row if getattr(c, "data_type", None) == "f"]
+        if formulas:
+            raise InvalidFile(f"{path.name}: {len(formulas)} cell(s) hold a formula, whose value is not read; "
+                              "nothing was recorded", formulas)
+        rows = [[getattr(c, "value", None) for c in row] for row in cells]
         if not rows:
             raise InvalidFile(f"{path.name} is empty; the first row must name the columns")
         return list(rows[0]), [(n, list(row)) for n, row in enumerate(rows[1:], start=2)]
