@@ -91,30 +91,31 @@ def counted_quantity(value: object) -> int:
     return number
 
 
-def whole_number(value: object, what: str = "quantity", *, signed: bool = False, low: int | None = None,
-                 high: int = MAX_UNITS, option: str | None = None) -> int:
+def whole_number(value: object, what: str = "quantity", *, low: int = 0, high: int = MAX_UNITS,
+                 signed: bool = False, option: str | None = None) -> int:
     """The one reader of whole numbers typed by people or read from their files.
 
     Takes an int, a float holding a whole number (a spreadsheet cell) or text. Text must
     be ASCII digits (``"12"``, spaces around it ignored): no underscores, commas, spaces
     or other separators inside, no decimal point, no exponent. A sign is allowed only
-    when ``signed`` (a delta: ``"-3"``, ``"+5"``); ``"-0"`` and ``"+0"`` never. Returns
-    the number; raises ``InvalidQuantity`` naming ``what`` and the value when it is not
-    such a number, below ``low`` or above ``high`` (``MAX_UNITS``; in absolute value).
+    when ``signed`` (a delta: ``"-3"``, ``"+5"``); a ``-`` before digits is otherwise
+    read only to say the number is below ``low``. Returns the number; raises
+    ``InvalidQuantity`` naming ``what``, the value and the range ``low`` to ``high``
+    when it is not such a number or outside the range.
     """
-    number = _whole(value, what, signed=signed, option=option)
-    if low is not None and number < low:
-        raise InvalidQuantity(f"{what} must be a whole number from {low:,} to {high:,}, got {value!r}", option=option)
-    if abs(number) > high:
-        raise InvalidQuantity(f"{what} must be at most {high:,}, got {value!r}", option=option)
+    rule = f"a whole number from {low:,} to {high:,}"
+    number = _whole(value, what, signed=signed, option=option, rule=rule, high=max(high, -low))
+    if not low <= number <= high:
+        raise InvalidQuantity(f"{what} must be {rule}, got {value!r}", option=option)
     return number
 
 
-def _whole(value: object, what: str, *, signed: bool, option: str | None = None) -> int:
-    """``value`` as an int by the rules of ``whole_number`` (form only; bounds to
-    MAX_UNITS); raises ``InvalidQuantity``."""
+def _whole(value: object, what: str, *, signed: bool, option: str | None = None, rule: str = "a whole number",
+           high: int = MAX_UNITS) -> int:
+    """``value`` as an int by the rules of ``whole_number`` (the form, and at most
+    ``high`` in absolute value); raises ``InvalidQuantity`` saying ``what`` must be ``rule``."""
     if isinstance(value, bool):
-        raise InvalidQuantity(f"{what} must be a whole number, got {value!r}", option=option)
+        raise InvalidQuantity(f"{what} must be {rule}, got {value!r}", option=option)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int):
@@ -123,16 +124,16 @@ def _whole(value: object, what: str, *, signed: bool, option: str | None = None)
         text = str(value).strip()
         match = _SIGNED_DIGITS.fullmatch(text)
         if match is None:
-            kind = "written as plain digits without separators" if _SEPARATED.fullmatch(text) else ""
-            raise InvalidQuantity(f"{what} must be a whole number{' ' + kind if kind else ''}, got {value!r}",
-                                  option=option)
+            kind = " written as plain digits without separators" if _SEPARATED.fullmatch(text) else ""
+            raise InvalidQuantity(f"{what} must be {rule}{kind}, got {value!r}", option=option)
         sign, digits = match.groups()
         number = int(sign + digits)
         if sign and not signed and number >= 0:
-            raise InvalidQuantity(f"{what} must be a whole number written without a sign (e.g. 12), got {value!r}",
+            raise InvalidQuantity(f"{what} must be {rule} written without a sign (e.g. 12), got {value!r}",
                                   option=option)
-    if abs(number) > MAX_UNITS:
-        raise InvalidQuantity(f"{what} must be at most {MAX_UNITS:,} units, got {value!r}", option=option)
+    if abs(number) > high:
+        limit = f"at most {high:,} units" if rule == "a whole number" else rule
+        raise InvalidQuantity(f"{what} must be {limit}, got {value!r}", option=option)
     return number
 
 

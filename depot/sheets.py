@@ -13,6 +13,7 @@ import csv
 from pathlib import Path
 
 from relief.depot import rules
+from relief.depot.columns import check_columns
 from relief.errors import InvalidFile, Problem, ReliefError
 from relief.depot.ledger import DocumentRequest
 from relief.depot.posting import Operation
@@ -54,27 +55,6 @@ def read_documents(path: str | Path, problems: list[Problem] | None = None) -> l
     if not groups and not problems:
         raise InvalidFile(f"{path.name} holds no rows to import")
     return [_document(number, ops, path.name) for number, ops in groups.items()]
-
-
-def check_columns(name: str, header: list[str], required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
-    """Check the header row of the file ``name``: every required column present, no
-    column twice (the last copy would silently win) and none unknown (a misspelt
-    optional column would silently be ignored). Blank header cells are allowed.
-
-    Raises ``InvalidFile`` naming the duplicated, unknown and missing columns and the
-    columns allowed.
-    """
-    named = [h for h in header if h]
-    twice = sorted({h for h in named if named.count(h) > 1}, key=named.index)
-    unknown = [h for h in named if h not in required + optional]
-    missing = [c for c in required if c not in named]
-    if not (twice or unknown or missing):
-        return
-    parts = ([f"column(s) {', '.join(twice)} appear more than once"] if twice else []) + (
-        [f"unknown column(s) {', '.join(unknown)}"] if unknown else []) + (
-        [f"missing column(s) {', '.join(missing)}"] if missing else [])
-    raise InvalidFile(f"{name}: {'; '.join(parts)}; columns allowed: {', '.join(required + optional)} "
-                      f"(required: {', '.join(required)})")
 
 
 def _document(number: str | None, ops: list[Operation], file: str) -> DocumentRequest:

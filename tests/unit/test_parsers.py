@@ -64,7 +64,7 @@ def test_a_delta_may_carry_a_sign(value, expected):
 
 def test_whole_number_checks_its_bounds_by_name():
     assert rules.whole_number("100000", "minutes", low=0, high=100_000) == 100_000
-    with pytest.raises(InvalidQuantity, match="^minutes must be at most 100,000, got '100001'$"):
+    with pytest.raises(InvalidQuantity, match="^minutes must be a whole number from 0 to 100,000, got .100001.$"):
         rules.whole_number("100001", "minutes", low=0, high=100_000)
     with pytest.raises(InvalidQuantity, match="^minutes must be a whole number from 0 to 100,000, got '-1'$"):
         rules.whole_number("-1", "minutes", low=0, high=100_000, signed=True)
