@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from relief.errors import InvalidInput
+from relief.depot import rules
+from relief.depot.columns import check_columns
+from relief.errors import InvalidFile, InvalidInput, InvalidQuantity
 from relief.errors import InvalidTravelTable, Problem
 
 EARTH_RADIUS_KM = 6371.0088
@@ -96,10 +98,12 @@ def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
 def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[str, str], int]:
     """Read a travel-time table (columns code, county, minutes) into {(code, county): minutes}.
 
-    Spaces around the column names and values are ignored. Raises ``InvalidTravelTable``
-    for a missing, unreadable or non-UTF-8 file, and listing every row with an unknown
-    depot or team code, an unknown county adcode, or minutes that are not a whole number
-    from 0 to 100000.
+    Spaces around the column names and values are ignored; a ``note`` column may be
+    added. Raises ``InvalidTravelTable`` for a missing, unreadable or non-UTF-8 file, a
+    column missing, unknown or named twice, and listing every row with an unknown depot
+    or team code, an unknown county adcode, minutes that are not a whole number from 0
+    to 100000 (plain digits, ``rules.whole_number``), or a code and county given on an
+    earlier row as well.
     """
     file = Path(path)
     if not file.is_file():
@@ -112,10 +116,12 @@ def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[s
     except (OSError, csv.Error) as exc:
         raise InvalidTravelTable(f"cannot read {file.name}: {getattr(exc, 'strerror', None) or exc}") from None
     header = [h.strip() for h in lines[0]] if lines else []
-    if not {"code", "county", "minutes"} <= set(header):
-        raise InvalidTravelTable(f"{file.name}: columns must be code, county, minutes; got {', '.join(header) or 'none'}")
+    try:
+        check_columns(file.name, header, ("code", "county", "minutes"), ("note",))
+    except InvalidFile as exc:
+        raise InvalidTravelTable(str(exc)) from None
     rows = [(n, dict(zip(header, line))) for n, line in enumerate(lines[1:], start=2) if line]
-    table, problems = {}, []
+    table, problems, first = {}, [], {}
     for n, row in rows:
         code, county, minutes = (str(row.get(k) or "").strip() for k in ("code", "county", "minutes"))
         if code.upper() not in sources:
@@ -123,14 +129,16 @@ def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[s
         if county not in counties:
             problems.append(Problem(f"line {n}", "county", f"unknown county adcode {county!r}", n))
         try:
-            value = int(minutes)
-        except ValueError:
+            value = rules.whole_number(minutes, "minutes", low=0, high=100_000)
+        except InvalidQuantity as exc:
+            problems.append(Problem(f"line {n}", "minutes", str(exc), n))
             value = -1
-        if value < 0:
-            problems.append(Problem(f"line {n}", "minutes", f"minutes must be a whole number of 0 or more, got {minutes!r}", n))
-        elif value > 100_000:
-            problems.append(Problem(f"line {n}", "minutes", f"minutes must be a whole number from 0 to 100000, got {minutes!r}", n))
-        table[(code.upper(), county)] = value
+        key = (code.upper(), county)
+        if key in first:
+            problems.append(Problem(f"line {n}", "county", f"code {code.upper()} and county {county} are given "
+                                    f"again (first on line {first[key]}); give each pair once", n))
+        first.setdefault(key, n)
+        table[key] = value
     if problems:
         raise InvalidTravelTable(f"{file.name}: {len(problems)} bad row(s)", problems)
     return table

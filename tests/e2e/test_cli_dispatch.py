@@ -229,7 +229,7 @@ def test_a_bad_travel_table_lists_each_bad_row_under_its_message(cli, asked, tmp
     assert done.code == 2
     assert done.stderr.splitlines() == ["error: travel.csv: 2 bad row(s)",
                                         "  line 2: unknown depot or team code 'R77'",
-                                        "  line 3: minutes must be a whole number of 0 or more, got '-5'"]
+                                        "  line 3: minutes must be a whole number from 0 to 100,000, got '-5'"]
 
 
 def test_planning_with_nothing_to_plan_exits_1(cli, stocked):

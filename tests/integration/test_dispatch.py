@@ -409,7 +409,7 @@ def test_a_bad_travel_table_is_refused_listing_its_rows(tents_asked_far_east, to
         plan(tents_asked_far_east, today, travel_table=str(table))
     assert caught.value.problems == [Problem("line 3", "code", "unknown depot or team code 'R77'"),
                                      Problem("line 4", "county", "unknown county adcode '150102'"),
-                                     Problem("line 5", "minutes", "minutes must be a whole number of 0 or more, got '-5'")]
+                                     Problem("line 5", "minutes", "minutes must be a whole number from 0 to 100,000, got '-5'")]
     assert plans.listing(tents_asked_far_east) == []
 
 

@@ -57,7 +57,7 @@ def test_travel_minutes_beyond_100000_are_refused_as_a_bad_row(tmp_path):
     with pytest.raises(InvalidTravelTable) as caught:
         read_table(str(path), SOURCES, COUNTIES)
     assert caught.value.problems == [
-        Problem("line 3", "minutes", "minutes must be a whole number from 0 to 100000, got '99999999999999999999'")]
+        Problem("line 3", "minutes", "minutes must be a whole number from 0 to 100,000, got '99999999999999999999'")]
 
 
 # scenarios

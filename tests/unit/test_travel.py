@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
+
 import pytest
 
 from relief.errors import InvalidInput
@@ -115,23 +117,51 @@ def test_a_travel_table_reads_into_minutes_by_source_and_county(tmp_path):
 def test_a_travel_table_with_bad_rows_is_refused_listing_each_row(tmp_path):
     path = tmp_path / "travel.csv"
     path.write_text("code,county,minutes\nR99,990201,45\nX1,990101,10\nR99,123456,10\nR99,990101,-5\n"
-                    "R99,990101,soon\n", encoding="utf-8")
+                    "T1,990101,soon\n", encoding="utf-8")
     with pytest.raises(InvalidTravelTable) as caught:
-        read_table(str(path), {"R99"}, {"990101", "990201"})
+        read_table(str(path), {"R99", "T1"}, {"990101", "990201"})
     assert str(caught.value) == "travel.csv: 4 bad row(s)"
     assert [(p.line, p.field) for p in caught.value.problems] == [(3, "code"), (4, "county"), (5, "minutes"), (6, "minutes")]
     assert [str(p) for p in caught.value.problems] == [
         "line 3: unknown depot or team code 'X1'",
         "line 4: unknown county adcode '123456'",
-        "line 5: minutes must be a whole number of 0 or more, got '-5'",
-        "line 6: minutes must be a whole number of 0 or more, got 'soon'",
+        "line 5: minutes must be a whole number from 0 to 100,000, got '-5'",
+        "line 6: minutes must be a whole number from 0 to 100,000, got 'soon'",
     ]
 
 
 def test_a_travel_table_without_its_columns_or_file_is_refused(tmp_path):
     path = tmp_path / "travel.csv"
     path.write_text("depot,adcode,hours\nR99,990201,1\n", encoding="utf-8")
-    with pytest.raises(InvalidTravelTable, match="columns must be code, county, minutes; got depot, adcode, hours"):
+    with pytest.raises(InvalidTravelTable, match=r"unknown column\(s\) depot, adcode, hours; missing column\(s\) code, county, minutes"):
         read_table(str(path), {"R99"}, {"990201"})
     with pytest.raises(InvalidTravelTable, match="travel table not found"):
         read_table(str(tmp_path / "missing.csv"), {"R99"}, {"990201"})
+
+
+BAD_TRAVEL = [("code,county,minutes,minutes\nR99,990201,45,90\n", r"column\(s\) minutes appear more than once"),
+              ("code,county,minutes,county\nR99,990201,45,990101\n", r"column\(s\) county appear more than once"),
+              ("code,county,minutes,hours\nR99,990201,45,1\n", r"unknown column\(s\) hours; columns allowed"),
+              ("code,county,minutes\nR99,990201,45\nR99,990201,90\n", "given again"),
+              ("code,county,minutes\nR99,990201,45\nr99,990201,45\n", "given again"),
+              ("code,county,minutes\nR99,990201,1_000\n", "plain digits"),
+              ("code,county,minutes\nR99,990201,+45\n", "without a sign"),
+              ("code,county,minutes\nR99,990201,4.5e1\n", "whole number from 0 to 100,000")]
+
+
+@pytest.mark.parametrize(("text", "says"), BAD_TRAVEL)
+def test_a_travel_table_that_would_be_misread_is_refused(tmp_path, text, says):
+    path = tmp_path / "travel.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidTravelTable) as caught:
+        read_table(str(path), {"R99"}, {"990101", "990201"})
+    assert re.search(says, "\n".join([str(caught.value), *map(str, caught.value.problems)]))
+
+
+def test_a_pair_given_twice_is_refused_with_both_line_numbers(tmp_path):
+    path = tmp_path / "travel.csv"
+    path.write_text("code,county,minutes,note\nR99,990201,45,x\nR99,990101,50,\nR99, 990201 ,90,\n", encoding="utf-8")
+    with pytest.raises(InvalidTravelTable) as caught:
+        read_table(str(path), {"R99"}, {"990101", "990201"})
+    assert [str(p) for p in caught.value.problems] == [
+        "line 4: code R99 and county 990201 are given again (first on line 2); give each pair once"]
