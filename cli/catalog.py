@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from relief.cli.common import DbOption, JsonOption, out, print_json, table, today, url
+from relief.cli.common import DbOption, JsonOption, out, print_json, styled, table, today, url
 from relief.depot import catalog, db
 
 depots = typer.Typer(help="Depots of the region.", no_args_is_help=True)
@@ -40,9 +40,9 @@ def depot_show(code: Annotated[str, typer.Argument(help="Depot code.")],
     if as_json:
         print_json(row)
         return
-    out.print(f"[bold]{row['code']}[/bold] {row['name']} - {row['level']} depot in {row['county_name']} "
-              f"({row['league']}), {row['lon']:.4f}E {row['lat']:.4f}N; "
-              f"{row['capacity_m3']:,.0f} m³, {row['outbound_t_day']:,.0f} t/day outbound")
+    out.print(styled((row["code"], "bold"), f" {row['name']} - {row['level']} depot in {row['county_name']} "
+                     f"({row['league']}), {row['lon']:.4f}E {row['lat']:.4f}N; "
+                     f"{row['capacity_m3']:,.0f} m³, {row['outbound_t_day']:,.0f} t/day outbound"))
     for r in row["items"]:
         r["status"] = "LOW" if r["min"] is not None and r["available"] < r["min"] else ""
     table(None, [("item", "item"), ("item_name", "name"), ("unit", "unit"), ("on_hand", "on hand"),

@@ -32,8 +32,19 @@ def _width(stream) -> int | None:
     return None if stream.isatty() else 200
 
 
-out = Console(highlight=False, emoji=False, width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, emoji=False, width=_width(sys.stderr))
+# Never markup: what the commands print holds the user's own text (lots, documents, names,
+# paths), and ``[/x]`` in a lot must print as it is, not fail after the write is recorded.
+# A style is given as a ``rich.text.Text`` (see ``styled``), never as markup in a string.
+out = Console(highlight=False, emoji=False, markup=False, width=_width(sys.stdout))
+err = Console(stderr=True, highlight=False, emoji=False, markup=False, width=_width(sys.stderr))
+
+
+def styled(*parts: str | tuple[str, str]):
+    """A line of plain parts and ``(text, style)`` pairs, printed as it is (no markup):
+    ``out.print(styled(("plan 3", "bold"), " (draft)"))``."""
+    from rich.text import Text
+
+    return Text.assemble(*parts)
 
 
 def fit_output() -> None:
@@ -81,7 +92,7 @@ def table(title: str | None, columns: list[tuple[str, str]], rows: list[dict], *
 
     Cells are plain text: a name holding ``[b]`` is printed as it is, never as markup."""
     if not rows:
-        out.print(f"[dim]{empty}[/dim]")
+        out.print(styled((empty, "dim")))
         return
     from rich.table import Table  # only commands that print a table pay for it
     from rich.text import Text

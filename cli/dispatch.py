@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from relief.cli.common import ActorOption, DbOption, JsonOption, actor, out, print_json, table, today, url
+from relief.cli.common import ActorOption, DbOption, JsonOption, actor, out, print_json, styled, table, today, url
 from relief.errors import InvalidFile
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def render(doc: PlanDocument) -> None:
     rows = [{**asdict(r), "fill_pct": f"{r.fill:.0%}", "first": hours(r.first_arrival_minutes),
              "team_first": hours(r.first_team_minutes), "unmet": ", ".join(r.unmet_items) or ""}
             for r in doc.incidents]
-    out.print(f"[bold]plan {doc.plan_id}[/bold] ({doc.status.value}, {doc.method.value}) from {doc.start}")
+    out.print(styled((f"plan {doc.plan_id}", "bold"), f" ({doc.status.value}, {doc.method.value}) from {doc.start}"))
     table("incidents", [("id", "id"), ("name", "name"), ("county", "county"), ("priority", "priority"),
                         ("fill_pct", "need met"), ("first", "first supplies (h:mm)"), ("team_first", "first team"),
                         ("unmet", "short of")], rows)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from relief.cli.common import DbOption, JsonOption, out, print_json, table, today, url
+from relief.cli.common import DbOption, JsonOption, out, print_json, styled, table, today, url
 from relief.depot.rules import parse_date
 
 app = typer.Typer(help="Drills: simulate disasters against a copy of the stock (never writes).", no_args_is_help=True)
@@ -58,8 +58,8 @@ def render(report) -> None:
     """Print a drill report (a ``DrillReport``): affected counties, shares met, unmet, teams, depots, restocking."""
     s, m = report.scenario, report.metrics
     displaced = sum(a["displaced"] for a in report.affected)
-    out.print(f"[bold]{s['name']}[/bold] ({s['hazard']['type']}, {s['start']}): {displaced:,} people displaced "
-              f"in {len(report.affected)} counties")
+    out.print(styled((s["name"], "bold"), f" ({s['hazard']['type']}, {s['start']}): {displaced:,} people displaced "
+                     f"in {len(report.affected)} counties"))
     table("affected counties", [("county", "county"), ("name", "name"), ("intensity", "intensity"),
                                 ("population", "population"), ("displaced", "displaced")],
           sorted(report.affected, key=lambda a: -a["displaced"])[:15], empty="no county affected")
@@ -108,7 +108,8 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
     target = url(db_)
     batches.check(hazard, n, workers)
     first_day = parse_date(start, "--from") if start else None
-    with Progress(TextColumn(f"{hazard} drills"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+    with Progress(TextColumn(f"{hazard} drills", markup=False), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(),
                   console=out if not as_json else None, transient=as_json, disable=as_json) as bar:
         task = bar.add_task("drills", total=max(n, 0))
         result = batches.run(target, hazard, n, seed, workers=workers, today=today(), start=first_day,
