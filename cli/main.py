@@ -18,6 +18,8 @@ import typer.main
 from relief.cli.common import DbOption, err, fit_output, out, today, url
 from relief.errors import ReliefError
 
+UNEXPECTED = 3  # the exit code of a failure that is no refusal and no bad input: a crash
+
 # Each command group and the module (in relief.cli) and Typer app that define it, in the
 # order of ``relief --help``. A group's module is imported only when the group is used, so
 # that a keeper command loads neither the other groups nor what they import (the planner).
@@ -122,6 +124,8 @@ app = typer.Typer(
     cls=_Relief,
     help="relief: disaster-preparedness inventory and dispatch for Red Cross relief depots.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    epilog="Exit codes: 0 done, 1 refused, 2 bad input, 3 unexpected failure (its details are logged in "
+           "$RELIEF_LOG_DIR, else $XDG_STATE_HOME/relief or ~/.local/state/relief).",
 )
 
 
@@ -158,7 +162,9 @@ def init(region: Annotated[str, typer.Option(
 
 
 def run() -> None:
-    """Entry point: run the command; turn a relief error into one message and its exit code."""
+    """Entry point: run the command; turn a relief error into one message and its exit code
+    (2 bad input, 1 refused), and anything unexpected into one line naming the log that
+    holds its traceback, exit code 3 (``UNEXPECTED``)."""
     fit_output()
     try:
         app()
@@ -170,6 +176,13 @@ def run() -> None:
         _fail(f"cannot use {exc.filename or 'the file'}: {exc.strerror or exc}", [], 2)
     except OverflowError as exc:
         _fail(f"a number is too large ({exc}); use a smaller value", [], 2)
+    except Exception as exc:  # a bug or a broken environment: details to the log, never the terminal
+        from relief.cli import crashlog
+
+        command = crashlog.command_name(sys.argv)
+        log, reason = crashlog.write(exc, command)
+        where = f"the details are in {log}" if log else f"the details could not be logged ({reason})"
+        _fail(f"{command} failed unexpectedly ({type(exc).__name__}); {where}", [], UNEXPECTED)
 
 
 def _fail(message: str, problems: list[str], code: int) -> None:

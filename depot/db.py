@@ -67,15 +67,18 @@ def is_sqlite(url: str) -> bool:
 
 
 def get_engine(url: str) -> Engine:
-    """Return the (cached) engine for ``url``, configured for safe concurrent writes."""
+    """Return the (cached) engine for ``url``, configured for safe concurrent writes.
+
+    Its errors never show the values bound to a statement (``hide_parameters``): what a
+    keeper typed stays out of messages and of the failure log."""
     if url in _engines:
         return _engines[url]
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"timeout": 60, "isolation_level": None})
+        engine = create_engine(url, connect_args={"timeout": 60, "isolation_level": None}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     _engines[url] = engine
     return engine
 
