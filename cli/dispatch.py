@@ -61,6 +61,7 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
          start: Annotated[str | None, typer.Option("--start", help="Departure time YYYY-MM-DDTHH:MM [default: now].")] = None,
          as_json: JsonOption = False,
          out_dir: Annotated[str | None, typer.Option("--out", help="Also write plan.json, pick lists, GeoJSON and map here.")] = None,
+         force: Annotated[bool, typer.Option("--force", help="Replace files of the same names in --out.")] = False,
          db_: DbOption = None) -> None:
     """Make a draft plan for all open incidents (or the ones named)."""
     from relief.routing import books
@@ -75,7 +76,7 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
                         max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, outbound=outbound,
                         travel_table=travel)
     if out_dir:
-        written = write_all(doc, books.places(target), out_dir)
+        written = write_all(doc, books.places(target), out_dir, force=force)
     if as_json:
         print_json(plain(doc))
         return
@@ -122,19 +123,12 @@ def prepare(out_dir: str) -> Path:
     return folder
 
 
-def write_all(doc: PlanDocument, places: Places, out_dir: str) -> list[str]:
-    """Write plan.json, pick lists (CSV, XLSX), GeoJSON and the PNG map of ``doc`` into ``out_dir``."""
-    import json
+def write_all(doc: PlanDocument, places: Places, out_dir: str, *, force: bool = False) -> list[str]:
+    """Write plan.json, pick lists (CSV, XLSX), GeoJSON and the PNG map of ``doc`` into ``out_dir``
+    (made if needed); refuses, writing nothing, when one of them exists, unless ``force``."""
+    from relief.routing.outputs.export import write_folder
 
-    from relief.routing.core.document import as_json as plain
-    from relief.routing.outputs.export import export
-
-    base = prepare(out_dir) / f"plan-{doc.plan_id}"
-    Path(f"{base}.json").write_text(json.dumps(plain(doc), ensure_ascii=False, indent=2), encoding="utf-8")
-    written = [f"{base}.json"]
-    for fmt, suffix in (("csv", "-picklist.csv"), ("xlsx", "-picklists.xlsx"), ("geojson", ".geojson"), ("png", ".png")):
-        written.append(export(doc, places, fmt, f"{base}{suffix}"))
-    return written
+    return write_folder(doc, places, prepare(out_dir), force=force)
 
 
 @app.command(name="list")
@@ -200,6 +194,7 @@ def cancel(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> No
 def export_(plan_id: PlanId,
             fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, geojson or png.")],
             out_path: Annotated[str, typer.Option("--out", help="Output file.")],
+            force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
             db_: DbOption = None) -> None:
     """Export a plan: pick lists (csv, xlsx: one sheet per depot), GeoJSON, or a PNG map."""
     from relief.routing import books
@@ -209,6 +204,6 @@ def export_(plan_id: PlanId,
     from relief.routing.outputs.export import check
 
     target = url(db_)
-    check(fmt, out_path)
-    path = export(plans.show(target, plan_id), books.places(target), fmt, out_path)
+    check(fmt, out_path, force=force)
+    path = export(plans.show(target, plan_id), books.places(target), fmt, out_path, force=force)
     out.print(f"wrote {path}")

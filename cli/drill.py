@@ -30,18 +30,21 @@ def run(scenario: Annotated[str, typer.Argument(
             help="A scenario TOML file, or the name of a shipped one (see `relief drill scenarios`).")],
         method: Annotated[str, typer.Option("--method", help="optimal or greedy.")] = "optimal",
         out_dir: Annotated[str | None, typer.Option("--out", help="Write report.md, map.png, chart.png, drill.json here.")] = None,
+        force: Annotated[bool, typer.Option("--force", help="Replace files of the same names in --out.")] = False,
         as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Run one scenario and report how well the region copes."""
     from relief.routing.drills import run as drills
+    from relief.routing.outputs import drill_report
 
     target = url(db_)
+    if out_dir:
+        drill_report.check(out_dir, drill_report.RUN_FILES, force=force)
     report = drills.run(target, scenario, method=method, today=today())
     written = []
     if out_dir:
         from relief.routing import books
-        from relief.routing.outputs.drill_report import write_run
 
-        written = write_run(report, books.places(target), out_dir)
+        written = drill_report.write_run(report, books.places(target), out_dir, force=force)
     if as_json:
         print_json(drills.as_json(report))
         return
@@ -99,6 +102,7 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
           start: Annotated[str | None, typer.Option("--from", help="Scenarios are dated in the year from this day "
                                                     "(YYYY-MM-DD) [default: today].")] = None,
           out_dir: Annotated[str | None, typer.Option("--out", help="Write batch.json and charts here.")] = None,
+          force: Annotated[bool, typer.Option("--force", help="Replace files of the same names in --out.")] = False,
           as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Run N sampled scenarios and report distributions."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -107,6 +111,10 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
 
     target = url(db_)
     batches.check(hazard, n, workers)
+    if out_dir:
+        from relief.routing.outputs import drill_report
+
+        drill_report.check(out_dir, drill_report.BATCH_FILES, force=force)
     first_day = parse_date(start, "--from") if start else None
     with Progress(TextColumn(f"{hazard} drills", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(),
@@ -117,9 +125,8 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
     written = []
     if out_dir:
         from relief.routing import books
-        from relief.routing.outputs.drill_report import write_batch
 
-        written = write_batch(result, books.places(target), out_dir)
+        written = drill_report.write_batch(result, books.places(target), out_dir, force=force)
     if as_json:
         print_json({k: v for k, v in result.items() if k != "scenarios"})
         return

@@ -218,9 +218,11 @@ def import_(file: Annotated[str, typer.Argument(help="CSV or XLSX file with colu
 @app.command()
 def export(file: Annotated[str, typer.Argument(help="Output .csv or .xlsx file.")],
            ledger: Annotated[bool, typer.Option("--ledger", help="Export every ledger movement instead of stock.")] = False,
+           force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
            db_: DbOption = None) -> None:
-    """Export current stock (or the whole ledger) to CSV or XLSX."""
+    """Export current stock (or the whole ledger) to CSV or XLSX; text a spreadsheet would
+    run as a formula (starting with =, +, -, @) is written with a leading quote."""
     from relief.depot import keeper  # imported here: the read-only reports never need it
 
-    rows = keeper.export_file(url(db_), file, ledger=ledger, today=today())
+    rows = keeper.export_file(url(db_), file, ledger=ledger, today=today(), force=force)
     out.print(f"wrote {rows:,} {'movement' if ledger else 'stock'} row(s) to {file}")

@@ -108,14 +108,17 @@ def import_file(url: str, path: str, *, actor: str, today: date) -> list[Posted]
     return db.write(url, work)
 
 
-def export_file(url: str, path: str, *, ledger: bool = False, today: date) -> int:
+def export_file(url: str, path: str, *, ledger: bool = False, today: date, force: bool = False) -> int:
     """Write the current stock rows (or, with ``ledger``, every movement) to a CSV or
-    XLSX file; returns the number of rows. Raises ``InvalidFile`` for a bad path."""
+    XLSX file, every text cell made safe to open (``cells.safe_cell``); returns the number
+    of rows. Raises ``InvalidFile`` for a bad path and ``Refused`` (``option="force"``)
+    when the file exists and ``force`` is not given; either way nothing is written."""
+    sheets.check_output(path, force=force)
     with db.session(url) as s:
         if ledger:
             rows = list(reversed(reports.history(s, limit=10**9)))
-            return sheets.write_rows(path, rows, sheet="ledger")
-        return sheets.write_rows(path, reports.stock(s, today=today), sheet="stock")
+            return sheets.write_rows(path, rows, sheet="ledger", force=force)
+        return sheets.write_rows(path, reports.stock(s, today=today), sheet="stock", force=force)
 
 
 def _record(url: str, kind: str, op: Operation, doc: str | None, actor: str, today: date) -> Posted:

@@ -5,6 +5,10 @@ An import file has a header row with the columns ``kind, depot, item, qty`` and 
 document; rows without one form a single document for the whole file, numbered from
 its name and content, so importing the same file twice records it once, while a second
 file with the same rows (next week's identical delivery) is a new document.
+
+Exports write every cell through ``cells.safe_cell`` (text a spreadsheet would run as a
+formula gets a leading ``'``), and the importer takes that one quote off again
+(``cells.restore_cell``), so a note written as ``=HYPERLINK(...)`` reads back as written.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import csv
 from pathlib import Path
 
 from relief.depot import rules
+from relief.depot import outfiles
+from relief.depot.cells import restore_cell, safe_row
 from relief.depot.columns import check_columns
 from relief.errors import InvalidFile, Problem, ReliefError
 from relief.depot.ledger import DocumentRequest
@@ -104,8 +110,8 @@ def _column(name: str, check, *args):
 
 
 def _text(value) -> str:
-    if isinstance(value, str):
-        return value.strip()
+    if isinstance(value, str):  # a quote that an export put before =, +, -, @ goes again
+        return restore_cell(value).strip()
     if value is None:
         return ""
     if hasattr(value, "date") and callable(value.date):
@@ -152,10 +158,13 @@ def _read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
     raise InvalidFile(f"{path.name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
 
 
-def write_rows(path: str | Path, rows: list[dict], *, sheet: str = "stock") -> int:
-    """Write ``rows`` (dicts sharing keys) to a CSV or XLSX file; returns the row count.
+def check_output(path: str | Path, *, force: bool = False) -> Path:
+    """Check, before anything is read, that ``path`` can take a CSV or XLSX export;
+    returns it as a path.
 
-    Raises ``InvalidFile`` for another extension or a folder that does not exist.
+    Raises ``InvalidFile`` for another extension, a folder that does not exist or a path
+    that is a folder, and ``Refused`` (``option="force"``) when the file exists and
+    ``force`` is not given.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -165,20 +174,32 @@ def write_rows(path: str | Path, rows: list[dict], *, sheet: str = "stock") -> i
         raise InvalidFile(f"folder {path.parent} does not exist")
     if path.is_dir():
         raise InvalidFile(f"{path} is a folder; give a file name ending in {' or '.join(FORMATS)}")
+    outfiles.claim([path], force=force)
+    return path
+
+
+def write_rows(path: str | Path, rows: list[dict], *, sheet: str = "stock", force: bool = False) -> int:
+    """Write ``rows`` (dicts sharing keys) to a CSV or XLSX file; returns the row count.
+
+    Every text cell passes through ``cells.safe_cell`` (no cell can become a formula);
+    the file is written under a temporary name and renamed when complete. Raises what
+    ``check_output`` raises.
+    """
+    path = check_output(path, force=force)
     keys = list(rows[0]) if rows else []
-    if suffix == ".csv":
-        with path.open("w", newline="", encoding="utf-8-sig") as handle:
-            writer = csv.DictWriter(handle, fieldnames=keys)
-            writer.writeheader()
-            writer.writerows(rows)
-        return len(rows)
-    from openpyxl import Workbook
+    with outfiles.atomic(path) as partial:
+        if path.suffix.lower() == ".csv":
+            with partial.open("w", newline="", encoding="utf-8-sig") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(safe_row(keys))
+                writer.writerows(safe_row(row[k] for k in keys) for row in rows)
+        else:
+            from openpyxl import Workbook
 
-    book = Workbook(write_only=True)
-    page = book.create_sheet(sheet)
-    page.append(keys)
-    for row in rows:
-        page.append([row[k] for k in keys])
-    book.save(path)
+            book = Workbook(write_only=True)
+            page = book.create_sheet(sheet)
+            page.append(safe_row(keys))
+            for row in rows:
+                page.append(safe_row(row[k] for k in keys))
+            book.save(partial)
     return len(rows)
-

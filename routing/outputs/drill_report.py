@@ -2,6 +2,8 @@
 
 Documents in, files out: the writers take a drill report (or a batch result) and the
 ``Places`` read by the caller through ``routing.books``; they never open a database.
+They replace no file of the same name unless asked (``force``) and write each file
+under a temporary name, renamed when complete (``depot.outfiles``).
 """
 
 from __future__ import annotations
@@ -9,29 +11,47 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from relief.depot import outfiles
 from relief.errors import InvalidFile
 from relief.routing.drills.run import DrillReport, as_json
 from relief.routing.outputs.places import Places
 
 
-def folder(path: str) -> Path:
-    """Create (if needed) and return the output folder; raises ``InvalidFile`` for a file."""
+# The files a drill run and a batch write into their folder.
+RUN_FILES = ("report.md", "map.png", "chart.png", "drill.json")
+BATCH_FILES = ("batch.json", "share_met.png", "short_map.png")
+
+
+def check(path: str, names: tuple[str, ...], *, force: bool = False) -> Path:
+    """Check, before a drill runs, that the folder ``path`` can take the files ``names``
+    (``RUN_FILES`` or ``BATCH_FILES``); returns it as a path. Raises ``InvalidFile`` when
+    ``path`` is a file and ``Refused`` (``option="force"``) when one of the files exists
+    and ``force`` is not given."""
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise InvalidFile(f"output {path} is a file; give a folder", option="output")
+    outfiles.claim([out / n for n in names], force=force)
+    return out
+
+
+def folder(path: str, names: tuple[str, ...] = (), *, force: bool = False) -> Path:
+    """Create (if needed) and return the output folder, after ``check``; raises what it raises."""
+    out = check(path, names, force=force)
     out.mkdir(parents=True, exist_ok=True)
     return out
 
 
-def write_run(report: DrillReport, places: Places, path: str) -> list[str]:
+def write_run(report: DrillReport, places: Places, path: str, *, force: bool = False) -> list[str]:
     """Write drill.json, map.png, chart.png and report.md for one drill into the folder
-    ``path`` (made if needed); returns the paths. Raises ``InvalidFile`` when ``path`` is a file."""
+    ``path`` (made if needed); returns the paths. Raises what ``check`` raises; then
+    nothing is written."""
     import matplotlib.pyplot as plt
 
     from relief.routing.outputs.maps import base_map, draw_flows
 
-    out = folder(path)
-    (out / "drill.json").write_text(json.dumps(as_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
+    out = folder(path, RUN_FILES, force=force)
+    with outfiles.atomic(out / "drill.json") as partial:
+        partial.write_text(json.dumps(as_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
     earthquake = report.scenario["hazard"]["type"] == "earthquake"
     shade = ({f["county"]: f["intensity"] for f in report.felt} if earthquake else
              {a["county"]: a["displaced"] / max(a["population"], 1) for a in report.affected})
@@ -40,11 +60,14 @@ def write_run(report: DrillReport, places: Places, path: str) -> list[str]:
                        "YlOrRd")
     if report.plan:
         draw_flows(ax, report.plan, places)
-    fig.savefig(out / "map.png", bbox_inches="tight")
+    with outfiles.atomic(out / "map.png") as partial:
+        fig.savefig(partial, bbox_inches="tight", format="png")
     plt.close(fig)
-    _chart(report, out / "chart.png")
-    (out / "report.md").write_text(markdown(report), encoding="utf-8")
-    return [str(out / n) for n in ("report.md", "map.png", "chart.png", "drill.json")]
+    with outfiles.atomic(out / "chart.png") as partial:
+        _chart(report, partial)
+    with outfiles.atomic(out / "report.md") as partial:
+        partial.write_text(markdown(report), encoding="utf-8")
+    return [str(out / n) for n in RUN_FILES]
 
 
 def _chart(report: DrillReport, path: Path) -> None:
@@ -61,7 +84,7 @@ def _chart(report: DrillReport, path: Path) -> None:
     ax.set_title(f"need met by item - {report.scenario['name']}", loc="left")
     ax.tick_params(axis="x", rotation=60)
     ax.legend()
-    fig.savefig(path, bbox_inches="tight")
+    fig.savefig(path, bbox_inches="tight", format="png")
     plt.close(fig)
 
 
@@ -103,23 +126,25 @@ def markdown(report: DrillReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_batch(result: dict, places: Places, path: str) -> list[str]:
+def write_batch(result: dict, places: Places, path: str, *, force: bool = False) -> list[str]:
     """Write batch.json, a histogram of share met and a map of how often each county is
     short (over the counties of ``places``) into the folder ``path``; returns the paths.
-    Raises ``InvalidFile`` when ``path`` is a file."""
+    Raises what ``check`` raises; then nothing is written."""
     import matplotlib.pyplot as plt
 
     from relief.routing.outputs.maps import base_map
 
-    out = folder(path)
-    (out / "batch.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    out = folder(path, BATCH_FILES, force=force)
+    with outfiles.atomic(out / "batch.json") as partial:
+        partial.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     ax.hist([s["fill"] for s in result["scenarios"]], bins=20, range=(0, 1), color="#2e86c1", edgecolor="white")
     ax.set_xlabel("share of need met")
     ax.set_ylabel("scenarios")
     ax.set_title(f"{result['n']} {result['hazard']} scenarios (seed {result['seed']}): mean {result['fill']['mean']:.0%}, "
                  f"5th percentile {result['fill']['p5']:.0%}", loc="left")
-    fig.savefig(out / "share_met.png", bbox_inches="tight")
+    with outfiles.atomic(out / "share_met.png") as partial:
+        fig.savefig(partial, bbox_inches="tight", format="png")
     plt.close(fig)
     short: dict[str, int] = {}
     for s in result["scenarios"]:
@@ -129,6 +154,7 @@ def write_batch(result: dict, places: Places, path: str) -> list[str]:
     fig, ax = base_map(places.counties,
                        f"how often each county is left short ({result['n']} {result['hazard']} scenarios)",
                        {c: k / result["n"] for c, k in short.items()}, "share of scenarios short", "Reds")
-    fig.savefig(out / "short_map.png", bbox_inches="tight")
+    with outfiles.atomic(out / "short_map.png") as partial:
+        fig.savefig(partial, bbox_inches="tight", format="png")
     plt.close(fig)
-    return [str(out / n) for n in ("batch.json", "share_met.png", "short_map.png")]
+    return [str(out / n) for n in BATCH_FILES]

@@ -1,7 +1,10 @@
 """Plan outputs people use: pick lists and waybills (CSV, XLSX), GeoJSON, a PNG map.
 
 Documents in, files out: every function takes a ``PlanDocument`` and the ``Places`` it
-names (read by the caller through ``routing.books``) and never opens a database.
+names (read by the caller through ``routing.books``) and never opens a database. Every
+CSV and XLSX cell passes through ``cells.safe_cell``, so an incident named like a formula
+stays text; no existing file is replaced unless asked (``force``), and each file is
+written under a temporary name and renamed when complete (``depot.outfiles``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import csv
 import json
 from pathlib import Path
 
+from relief.depot import outfiles
+from relief.depot.cells import safe_cell, safe_row
 from relief.errors import InvalidFile, InvalidInput
 from relief.routing.core.document import PlanDocument
 from relief.routing.outputs.places import Places
@@ -33,11 +38,12 @@ def pick_rows(plan: PlanDocument, places: Places) -> list[dict]:
     return rows
 
 
-def check(fmt: str, out: str) -> Path:
+def check(fmt: str, out: str, *, force: bool = False) -> Path:
     """Check an export request before anything is read; returns ``out`` as a path.
 
     Raises ``InvalidInput`` for an unknown format, ``InvalidFile`` when the folder of
-    ``out`` does not exist or ``out`` is a folder.
+    ``out`` does not exist or ``out`` is a folder, ``Refused`` (``option="force"``) when
+    ``out`` exists and ``force`` is not given.
     """
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}", option="format")
@@ -46,33 +52,63 @@ def check(fmt: str, out: str) -> Path:
         raise InvalidFile(f"folder {path.parent} does not exist")
     if path.is_dir():
         raise InvalidFile(f"output {out} is a folder; give a file name", option="output")
+    outfiles.claim([path], force=force)
     return path
 
 
-def export(plan: PlanDocument, places: Places, fmt: str, out: str) -> str:
+def export(plan: PlanDocument, places: Places, fmt: str, out: str, *, force: bool = False) -> str:
     """Write ``plan`` as ``fmt`` (csv, xlsx, geojson, png) to ``out``; returns the path.
 
-    Raises what ``check`` raises.
+    Raises what ``check`` raises; then nothing is written.
     """
-    path = check(fmt, out)
-    if fmt == "csv":
-        _csv(path, pick_rows(plan, places))
-    elif fmt == "xlsx":
-        _xlsx(path, plan, places)
-    elif fmt == "geojson":
-        path.write_text(json.dumps(geojson(plan, places), ensure_ascii=False), encoding="utf-8")
-    else:
-        from relief.routing.outputs.maps import plan_map
-
-        plan_map(plan, places, path)
+    path = check(fmt, out, force=force)
+    _write(plan, places, fmt, path)
     return str(path)
 
 
+# What a plan's folder holds: (format, name after ``plan-N``).
+FOLDER = (("json", ".json"), ("csv", "-picklist.csv"), ("xlsx", "-picklists.xlsx"), ("geojson", ".geojson"),
+          ("png", ".png"))
+
+
+def write_folder(plan: PlanDocument, places: Places, folder: str | Path, *, force: bool = False) -> list[str]:
+    """Write plan-N.json, the pick lists (CSV, XLSX), GeoJSON and the PNG map of ``plan``
+    into the existing ``folder``; returns the paths.
+
+    Raises ``Refused`` (``option="force"``) naming the files that exist already, unless
+    ``force``; then nothing is written.
+    """
+    base = Path(folder) / f"plan-{plan.plan_id}"
+    paths = outfiles.claim([f"{base}{suffix}" for _, suffix in FOLDER], force=force)
+    for (fmt, _), path in zip(FOLDER, paths):
+        _write(plan, places, fmt, path)
+    return [str(p) for p in paths]
+
+
+def _write(plan: PlanDocument, places: Places, fmt: str, path: Path) -> None:
+    """Write one file of ``plan`` as ``fmt`` (json, csv, xlsx, geojson, png), atomically."""
+    with outfiles.atomic(path) as partial:
+        if fmt == "csv":
+            _csv(partial, pick_rows(plan, places))
+        elif fmt == "xlsx":
+            _xlsx(partial, plan, places)
+        elif fmt in ("geojson", "json"):
+            from relief.routing.core.document import as_json
+
+            data, indent = (geojson(plan, places), None) if fmt == "geojson" else (as_json(plan), 2)
+            partial.write_text(json.dumps(data, ensure_ascii=False, indent=indent), encoding="utf-8")
+        else:
+            from relief.routing.outputs.maps import plan_map
+
+            plan_map(plan, places, partial)
+
+
 def _csv(path: Path, rows: list[dict]) -> None:
+    keys = list(rows[0]) if rows else ["waybill"]
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["waybill"])
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(handle)
+        writer.writerow(safe_row(keys))
+        writer.writerows(safe_row(r[k] for k in keys) for r in rows)
 
 
 def _xlsx(path: Path, plan: PlanDocument, places: Places) -> None:
@@ -83,19 +119,20 @@ def _xlsx(path: Path, plan: PlanDocument, places: Places) -> None:
     book = Workbook()
     summary = book.active
     summary.title = "summary"
-    summary.append([f"relief dispatch plan {plan.plan_id} ({plan.status.value}, {plan.method.value})"])
+    summary.append(safe_row([f"relief dispatch plan {plan.plan_id} ({plan.status.value}, {plan.method.value})"]))
     summary["A1"].font = Font(bold=True)
     summary.append(["depot", "name", "lines", "units", "weight_kg", "volume_m3"])
     for code in sorted({r["depot"] for r in rows}):
         mine = [r for r in rows if r["depot"] == code]
-        summary.append([code, mine[0]["depot_name"], len(mine), sum(r["qty"] for r in mine),
-                        round(sum(r["weight_kg"] for r in mine), 1), round(sum(r["volume_m3"] for r in mine), 2)])
+        summary.append(safe_row([code, mine[0]["depot_name"], len(mine), sum(r["qty"] for r in mine),
+                                 round(sum(r["weight_kg"] for r in mine), 1),
+                                 round(sum(r["volume_m3"] for r in mine), 2)]))
         sheet = book.create_sheet(code[:31])
-        sheet.append([f"Pick list and waybills - {code} {mine[0]['depot_name']}"])
+        sheet.append([safe_cell(f"Pick list and waybills - {code} {mine[0]['depot_name']}")])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(list(mine[0]))
+        sheet.append(safe_row(mine[0]))
         for r in mine:
-            sheet.append(list(r.values()))
+            sheet.append(safe_row(r.values()))
     book.save(path)
 
 
