@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from relief.errors import InvalidDate
 
 DbOption = Annotated[str | None, typer.Option(
     "--db", envvar="RELIEF_DB", show_envvar=True,
@@ -63,13 +62,10 @@ def url(db: str | None) -> str:
 
 def today() -> date:
     """Today's date, or ``$RELIEF_TODAY`` (YYYY-MM-DD) when set, e.g. for exercises."""
+    from relief.depot.rules import parse_date
+
     value = os.environ.get("RELIEF_TODAY")
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidDate(f"RELIEF_TODAY must be a date as YYYY-MM-DD, got {value!r}") from None
+    return parse_date(value, "RELIEF_TODAY") if value else date.today()
 
 
 def actor(value: str | None) -> str:

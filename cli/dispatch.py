@@ -87,17 +87,11 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
 
 
 def departure(value: str | None):
-    """``--start`` as a datetime (None: now); raises ``InvalidDate`` naming a malformed value."""
-    from datetime import datetime
+    """``--start`` as a datetime (None: now), read by ``rules.parse_datetime``; raises
+    ``InvalidDate`` naming a malformed value or one outside 2000-01-01 to 2100-12-31."""
+    from relief.depot import rules
 
-    from relief.errors import InvalidDate
-
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=None)
-    except ValueError:
-        raise InvalidDate(f"--start must be a date-time as YYYY-MM-DDTHH:MM, got {value!r}") from None
+    return None if value is None else rules.parse_datetime(value, "start", option="start")
 
 
 def check_out(out_dir: str) -> Path:

@@ -33,6 +33,7 @@ FLAGS = {
     "reason": "--reason",
     "runs": "--n",
     "speed": "--speed",
+    "start": "--start",
     "team": "--team",
     "workers": "--workers",
 }

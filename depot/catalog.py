@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from relief.depot import db, reports
+from relief.depot import db, reports, text
 from relief.errors import InvalidInput
 from relief.depot.models import County, Depot, Item, ReserveNorm, Team
 from relief.depot.region import LEVELS, TEAM_STATUSES
@@ -83,9 +83,10 @@ def set_team_status(url: str, code: str, status: str) -> dict:
     """
     if status not in TEAM_STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(TEAM_STATUSES)}; got {status!r}")
+    team_code = text.code(code, "team code").upper()
 
     def work(s: Session) -> dict:
-        team = s.exec(select(Team).where(Team.code == code.strip().upper()).with_for_update()).first()
+        team = s.exec(select(Team).where(Team.code == team_code).with_for_update()).first()
         if team is None:
             raise InvalidInput(f"unknown team {code!r}", hint="teams")
         team.status = status

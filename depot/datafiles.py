@@ -18,6 +18,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from relief.depot.columns import check_columns
 from relief.errors import InvalidFile, UnknownRegion, UnknownScenario
 
 DATA_DIR: Traversable = resources.files("relief.data")
@@ -37,6 +38,13 @@ COLUMNS = {
     "circuity.csv": ("county", "circuity"),
     "hazard_zones.csv": ("hazard", "zone", "weight", "counties"),
     "pastoral.csv": ("county", "pastoral"),
+}
+# Columns a table may add to its own: the county name beside an adcode, the expiry of
+# opening stock (days from today or a date), and a free-text note in any table.
+EXTRA_COLUMNS = {
+    "stock.csv": ("expires_in_days", "expires"),
+    "circuity.csv": ("name",),
+    "pastoral.csv": ("name",),
 }
 
 
@@ -156,7 +164,9 @@ def _own_or_shared(folder: Traversable, name: str) -> Traversable:
 def read_table(path: Traversable) -> list[dict]:
     """Read a CSV file with a header into a list of dicts, checking the known columns.
 
-    Raises ``InvalidFile`` when the file is missing or a required column is absent.
+    Raises ``InvalidFile`` when the file is missing, or when a known table (``COLUMNS``)
+    lacks a column, names one twice or names one that is neither its own, an
+    ``EXTRA_COLUMNS`` one nor ``note``.
     """
     if not path.is_file():
         raise InvalidFile(f"file not found: {path}")
@@ -164,9 +174,8 @@ def read_table(path: Traversable) -> list[dict]:
         reader = csv.DictReader(handle)
         rows = list(reader)
         header = reader.fieldnames or []
-    missing = [c for c in COLUMNS.get(path.name, ()) if c not in header]
-    if missing:
-        raise InvalidFile(f"{path} lacks column(s) {', '.join(missing)}; expected {', '.join(COLUMNS[path.name])}")
+    if path.name in COLUMNS:
+        check_columns(str(path), list(header), COLUMNS[path.name], EXTRA_COLUMNS.get(path.name, ()) + ("note",))
     return rows
 
 

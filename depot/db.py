@@ -21,12 +21,13 @@ from typing import TypeVar
 
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, create_engine
 
 from relief.depot import models  # noqa: F401  (registers the tables)
 from relief.depot import schema
-from relief.errors import DatabaseNotEmpty, DatabaseNotReady, InvalidInput, SchemaOutOfDate, SchemaTooNew
+from relief.errors import (DatabaseNotEmpty, DatabaseNotReady, DatabaseUnavailable, InvalidInput, SchemaOutOfDate,
+                           SchemaTooNew)
 
 DEFAULT_DB = "relief.db"
 _engines: dict[str, Engine] = {}
@@ -151,9 +152,12 @@ def rebuild(url: str, work: Callable[[Session], T], *, force: bool = False) -> T
                 result = work(s)
                 s.flush()
             return result
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseNotReady(f"cannot create the database {describe(url)}: {reason}") from None
+    except (OperationalError, DatabaseError) as exc:
+        if _not_a_database(exc):
+            raise unavailable(url, exc) from None
+        if not isinstance(exc, OperationalError):
+            raise
+        raise DatabaseNotReady(f"cannot create the database {describe(url)}: {_reason(exc)}") from None
     finally:
         _at_head.discard(url)
 
@@ -217,9 +221,12 @@ def has_schema(url: str) -> bool:
         return False
     try:
         return inspect(get_engine(url)).has_table("meta")
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseNotReady(f"cannot open the database {describe(url)}: {reason}") from None
+    except DBAPIError as exc:
+        if _not_a_database(exc) or exc.connection_invalidated:
+            raise unavailable(url, exc) from None
+        if not isinstance(exc, OperationalError):
+            raise
+        raise DatabaseNotReady(f"cannot open the database {describe(url)}: {_reason(exc)}") from None
 
 
 @contextmanager
@@ -233,17 +240,53 @@ def session(url: str, *, write: bool = False, any_revision: bool = False) -> Ite
     """
     if not has_schema(url):
         raise DatabaseNotReady(f"no relief database at {describe(url)}", hint="init", database=command_name(url))
-    if not any_revision:
-        check_revision(url)
-    engine = get_engine(url)
-    bind = engine.execution_options(relief_write=True) if write else engine
-    with Session(bind, expire_on_commit=False) as s:
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
+    try:
+        if not any_revision:
+            check_revision(url)
+        engine = get_engine(url)
+        bind = engine.execution_options(relief_write=True) if write else engine
+        with Session(bind, expire_on_commit=False) as s:
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+    except DBAPIError as exc:
+        if _retryable(exc) or not (isinstance(exc, OperationalError) or _not_a_database(exc)):
             raise
+        raise unavailable(url, exc) from None
+
+
+def unavailable(url: str, exc: DBAPIError) -> DatabaseUnavailable:
+    """The ``DatabaseUnavailable`` error for a fault of the database at ``url`` itself that
+    no retry or other input can cure: a file that is not a SQLite database, a disk or
+    database that is full, a connection lost (the server stopped or ended it), or another
+    failure the driver reports. The transaction it happened in has been rolled back."""
+    name, reason = describe(url), _reason(exc)
+    if _not_a_database(exc):
+        return DatabaseUnavailable(f"{name} is not a SQLite database file ({reason})", database=command_name(url))
+    if "disk is full" in reason or (getattr(exc.orig, "sqlstate", None) or "").startswith("53"):
+        return DatabaseUnavailable(f"the database {name} is full ({reason}); nothing was written; free some "
+                                   "disk space and try again", database=command_name(url))
+    code = getattr(exc.orig, "sqlstate", None) or ""
+    if exc.connection_invalidated or code.startswith(("08", "57P")):
+        return DatabaseUnavailable(f"lost the connection to the database {name} ({reason}); nothing was written",
+                                   database=command_name(url))
+    return DatabaseUnavailable(f"the database {name} failed ({reason}); nothing was written",
+                               database=command_name(url))
+
+
+def _not_a_database(exc: DBAPIError) -> bool:
+    """Whether SQLite found the file is not a database (or not a whole one)."""
+    reason = _reason(exc)
+    return "file is not a database" in reason or "disk image is malformed" in reason
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The first line of what the driver said."""
+    text = str(exc.orig).strip() if exc.orig is not None else str(exc)
+    return (text.splitlines() or [type(exc.orig or exc).__name__])[0]
 
 
 def write(url: str, work: Callable[[Session], T], attempts: int = 8) -> T:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from relief.depot import db, reports, rules, sheets
+from relief.depot import db, reports, rules, sheets, text
 from relief.errors import InvalidFile, InvalidInput, Problem, RefusedRows
 from relief.depot.ledger import DocumentRequest, Posted, post
 from relief.depot.posting import Operation
@@ -27,8 +27,8 @@ def receive(url: str, depot: str, item: str, qty: object, *, lot: str | None = N
     Raises ``InvalidDate`` for an expiry already past.
     """
     when = rules.parse_date(expires, "expiry", option="expiry") if expires not in (None, "") else None
-    op = Operation("receive", _code(depot), _code(item), rules.positive_quantity(qty), lot=_lot(lot),
-                   expires=when, source=source, note=note)
+    op = Operation("receive", _code(depot), _code(item, "item"), rules.positive_quantity(qty), lot=_lot(lot),
+                   expires=when, source=text.note(source, "source", option="source"), note=_note(note))
     return _record(url, "receive", op, doc, actor, today)
 
 
@@ -40,8 +40,8 @@ def issue(url: str, depot: str, item: str, qty: object, *, lot: str | None = Non
     Raises ``OutOfStock`` when fewer units are available, ``UnknownLot`` for a lot the
     depot does not hold and ``ExpiredLot`` for an expired lot without ``allow_expired``.
     """
-    op = Operation("issue", _code(depot), _code(item), rules.positive_quantity(qty), lot=_lot(lot),
-                   to=to, note=note, allow_expired=allow_expired)
+    op = Operation("issue", _code(depot), _code(item, "item"), rules.positive_quantity(qty), lot=_lot(lot),
+                   to=text.name(to, "recipient", option="to") or None, note=_note(note), allow_expired=allow_expired)
     return _record(url, "issue", op, doc, actor, today)
 
 
@@ -55,7 +55,8 @@ def transfer(url: str, source: str, dest: str, item: str, qty: object, *, lot: s
     src, dst = _code(source), _code(dest)
     if src == dst:
         raise InvalidInput(f"a transfer needs two different depots; got {src} twice")
-    op = Operation("transfer", src, _code(item), rules.positive_quantity(qty), lot=_lot(lot), to=dst, note=note)
+    op = Operation("transfer", src, _code(item, "item"), rules.positive_quantity(qty), lot=_lot(lot), to=dst,
+                   note=_note(note))
     return _record(url, "transfer", op, doc, actor, today)
 
 
@@ -67,8 +68,8 @@ def adjust(url: str, depot: str, item: str, delta: object, reason: str, *, lot: 
     lots first, then earliest-expiring; ``expired`` write-offs only from expired lots.
     Raises ``InvalidReason``, ``InvalidQuantity`` or ``ReservedStock``.
     """
-    op = Operation("adjust", _code(depot), _code(item), rules.nonzero_delta(delta), lot=_lot(lot),
-                   reason=rules.check_reason(reason), note=note)
+    op = Operation("adjust", _code(depot), _code(item, "item"), rules.nonzero_delta(delta), lot=_lot(lot),
+                   reason=rules.check_reason(reason), note=_note(note))
     return _record(url, "adjust", op, doc, actor, today)
 
 
@@ -79,7 +80,8 @@ def count(url: str, depot: str, item: str, counted: object, *, lot: str | None =
     Counts the one ``lot`` if named, else all lots of the item at the depot. Raises
     ``ReservedStock`` when the count is below the units reserved for committed plans.
     """
-    op = Operation("count", _code(depot), _code(item), rules.counted_quantity(counted), lot=_lot(lot), note=note)
+    op = Operation("count", _code(depot), _code(item, "item"), rules.counted_quantity(counted), lot=_lot(lot),
+                   note=_note(note))
     return _record(url, "count", op, doc, actor, today)
 
 
@@ -91,6 +93,7 @@ def import_file(url: str, path: str, *, actor: str, today: date) -> list[Posted]
     unknown codes, too little stock ...), or ``RefusedRows`` when the only faults are
     refusals such as too little stock; then nothing is written.
     """
+    actor = _actor(actor)
     malformed: list[Problem] = []
     docs = sheets.read_documents(path, malformed)
     name = Path(path).name
@@ -122,13 +125,22 @@ def export_file(url: str, path: str, *, ledger: bool = False, today: date, force
 
 
 def _record(url: str, kind: str, op: Operation, doc: str | None, actor: str, today: date) -> Posted:
-    request = DocumentRequest(doc.strip() if doc and doc.strip() else None, kind, [op])
+    request = DocumentRequest(text.optional_code(doc, "document number", option="doc"), kind, [op])
+    actor = _actor(actor)
     return db.write(url, lambda s: post(s, [request], actor=actor, today=today)[0])
 
 
-def _code(value: str) -> str:
-    return str(value).strip().upper()
+def _code(value: str, what: str = "depot") -> str:
+    return text.code(value, f"{what} code").upper()
 
 
 def _lot(value: str | None) -> str | None:
-    return value.strip() if value and value.strip() else None
+    return text.optional_code(value, "lot", option="lot")
+
+
+def _note(value: str | None) -> str | None:
+    return text.note(value, "note", option="note")
+
+
+def _actor(value: str) -> str:
+    return text.name(value, "actor", option="actor")

@@ -15,6 +15,8 @@ from relief.depot.ledger import DocumentRequest, post
 from relief.depot.models import County, Depot, Item, Meta, ReserveNorm, Team
 from relief.errors import InvalidFile, Problem
 from relief.depot.posting import Book, ItemFacts, Operation, plan
+from relief.depot import rules
+from relief.errors import ReliefError
 
 LEVELS = ("region", "league", "county")
 REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv", "pastoral.csv")
@@ -74,16 +76,16 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     folder = files.folder.name if files.builtin else str(Path(str(files.folder)).resolve())
     meta.append({"key": "folder", "value": folder})
     counties = [_convert(problems, "counties.geojson", n, r, adcode=str, name=str, league=str,
-                         population=int, lon=float, lat=float, geometry=str)
+                         population=_whole, lon=float, lat=float, geometry=str)
                 for n, r in enumerate(files.counties, 1)]
     depots = [_convert(problems, "depots.csv", n, r, code=str, name=str, level=str, county=str, lon=float,
                        lat=float, capacity_m3=float, outbound_t_day=float) for n, r in enumerate(files.depots, 2)]
     items = [_convert(problems, "items.csv", n, r, code=str, name=str, name_en=str, unit=str, weight_kg=float,
                       volume_m3=float, shelf_life_days=_optional_int, category=str) for n, r in enumerate(files.items, 2)]
-    norms = [_convert(problems, "norms.csv", n, r, level=str, item=str, min_qty=int, max_qty=int)
+    norms = [_convert(problems, "norms.csv", n, r, level=str, item=str, min_qty=_whole, max_qty=_whole)
              for n, r in enumerate(files.norms, 2)]
     teams = [_convert(problems, "teams.csv", n, r, code=str, name=str, kind=str, base=str, lon=float, lat=float,
-                      members=int, vehicles=int, skills=str, status=str) for n, r in enumerate(files.teams, 2)]
+                      members=_whole, vehicles=_whole, skills=str, status=str) for n, r in enumerate(files.teams, 2)]
     adcodes = {c["adcode"] for c in counties}
     for n, d in enumerate(depots, 2):
         if d["level"] not in LEVELS:
@@ -151,7 +153,33 @@ def _at(file: str, line: int, field: str | None, message: str) -> Problem:
 
 
 def _optional_int(value: str) -> int | None:
-    return int(value) if str(value).strip() else None
+    return _whole(value) if str(value).strip() else None
+
+
+def _whole(value: object) -> int:
+    """A count of a region table (0 or more, plain digits as ``rules.whole_number`` reads
+    them); raises ``ValueError`` saying what is wrong."""
+    try:
+        return rules.whole_number(value, "value", low=0, high=10**10)
+    except ReliefError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _stock_values(row: dict, today: date) -> tuple[int, date | None]:
+    """The quantity and expiry of a ``stock.csv`` row: ``qty`` in plain digits, and either
+    ``expires_in_days`` (days from today, negative for stock already expired) or
+    ``expires`` (YYYY-MM-DD), read by the rules' one number and date readers. Raises
+    ``ValueError`` saying what is wrong."""
+    try:
+        qty = rules.whole_number(row.get("qty"), "qty", low=0)
+        days = str(row.get("expires_in_days") or "").strip()
+        on = str(row.get("expires") or "").strip()
+        if days:
+            return qty, today + timedelta(days=rules.whole_number(days, "expires_in_days", low=-36500, high=36500,
+                                                                  signed=True))
+        return qty, rules.parse_date(on, "expires") if on else None
+    except ReliefError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _convert(problems: list[Problem], file: str, line: int, row: dict, /, **types) -> dict:
@@ -160,7 +188,7 @@ def _convert(problems: list[Problem], file: str, line: int, row: dict, /, **type
         try:
             out[key] = kind(row.get(key)) if kind is not str else str(row.get(key, "")).strip()
         except (TypeError, ValueError):
-            kind_name = getattr(kind, "__name__", "value")
+            kind_name = "whole number" if kind in (_whole, _optional_int) else getattr(kind, "__name__", "value")
             problems.append(_at(file, line, key, f"{key} {row.get(key)!r} is not a valid {kind_name}"))
             out[key] = None
     return out
@@ -175,10 +203,7 @@ def _opening(files: datafiles.RegionFiles, tables: list[tuple[type, list[dict]]]
     problems, ops = [], []
     for n, row in enumerate(files.stock, 2):
         try:
-            qty = int(str(row.get("qty")).strip())
-            days = str(row.get("expires_in_days") or "").strip()
-            on = str(row.get("expires") or "").strip()
-            expires = today + timedelta(days=int(days)) if days else date.fromisoformat(on) if on else None
+            qty, expires = _stock_values(row, today)
         except (TypeError, ValueError, OverflowError) as exc:
             problems.append(Problem.at_line(n, exc, "stock.csv"))
             continue

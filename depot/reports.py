@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from relief.depot import text
 from relief.errors import InvalidQuantity, UnknownDepot, UnknownItem
 from relief.depot.models import Balance, Depot, Item, Lot, Movement, ReserveNorm
 from relief.depot.rules import LotStock
@@ -25,7 +26,7 @@ def check_depot(s: Session, code: str | None) -> str | None:
     """Return the upper-cased depot code if it exists (None passes); raises ``UnknownDepot``."""
     if code is None:
         return None
-    code = code.strip().upper()
+    code = text.code(code, "depot code").upper()
     if s.exec(select(DEPOT.c.code).where(DEPOT.c.code == code)).first() is None:
         raise UnknownDepot(f"unknown depot {code!r}", hint="depots")
     return code
@@ -35,7 +36,7 @@ def check_item(s: Session, code: str | None) -> str | None:
     """Return the upper-cased item code if it exists (None passes); raises ``UnknownItem``."""
     if code is None:
         return None
-    code = code.strip().upper()
+    code = text.code(code, "item code").upper()
     if s.exec(select(ITEM.c.code).where(ITEM.c.code == code)).first() is None:
         raise UnknownItem(f"unknown item {code!r}", hint="items")
     return code
@@ -138,6 +139,7 @@ def history(s: Session, *, depot: str | None = None, item: str | None = None, do
         query = query.where(Movement.depot == depot)
     if item:
         query = query.where(Movement.item == item)
+    doc = text.optional_code(doc, "document number", option="doc")
     if doc:
         query = query.where(Movement.doc == doc)
     return [{"id": m.id, "at": m.at.isoformat(timespec="seconds"), "kind": m.kind, "depot": m.depot,

@@ -51,6 +51,8 @@ def read_documents(path: str | Path, problems: list[Problem] | None = None) -> l
         if not any(record.values()):
             continue
         try:
+            if any(_text(v) for v in values[len(header):]):
+                raise InvalidFile(f"{len(values)} cells under {len(header)} columns; quote a value that holds a comma")
             op = _operation(record, line)
         except ReliefError as exc:
             problems.append(Problem.at_line(line, exc))

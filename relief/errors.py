@@ -193,6 +193,10 @@ class SchemaTooNew(DatabaseState):
     """The database's schema was made by a newer relief than this one."""
 
 
+class DatabaseUnavailable(DatabaseState):
+    """The database failed under the request: not a database, full, or its connection lost."""
+
+
 # Dispatch and drills
 
 

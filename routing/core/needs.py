@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from relief.errors import InvalidInput, InvalidQuantity
-from relief.depot.rules import MAX_UNITS
+from relief.depot.rules import MAX_UNITS, whole_number
 
 # Default winter months for a region that names none: November to March, the heating
 # season of northern China. A region without any winter names an empty list.
@@ -92,8 +92,8 @@ def derive_teams(people: int, priority: int, norms: list[TeamNorm]) -> dict[str,
 def check_priority(value: object) -> int:
     """Return a priority 1 (most urgent, response level I) to 4; raises ``InvalidInput``."""
     try:
-        number = int(str(value).strip())
-    except ValueError:
+        number = whole_number(value, "priority", low=min(PRIORITIES), high=max(PRIORITIES))
+    except InvalidQuantity:
         number = 0
     if number not in PRIORITIES:
         raise InvalidInput(f"priority must be 1, 2, 3 or 4 (1 is the most urgent, response level I); got {value!r}")
@@ -101,14 +101,9 @@ def check_priority(value: object) -> int:
 
 
 def check_people(value: object) -> int:
-    """Return a number of people (0 or more); raises ``InvalidQuantity``."""
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = -1
-    if not 0 <= number <= MAX_PEOPLE:
-        raise InvalidQuantity(f"people must be a whole number from 0 to {MAX_PEOPLE:,}, got {value!r}")
-    return number
+    """Return a number of people (0 to ``MAX_PEOPLE``, plain digits as ``rules.whole_number``
+    reads them); raises ``InvalidQuantity``."""
+    return whole_number(value, "people", low=0, high=MAX_PEOPLE)
 
 
 def parse_pairs(values: list[str], what: str, allowed: tuple[str, ...] | None = None) -> dict[str, int]:
@@ -125,8 +120,8 @@ def parse_pairs(values: list[str], what: str, allowed: tuple[str, ...] | None = 
         if allowed is not None and code not in allowed:
             raise InvalidInput(f"{what} {code!r} is not one of {', '.join(allowed)}", option=what)
         try:
-            number = int(qty)
-        except ValueError:
+            number = whole_number(qty, what, low=1)
+        except InvalidQuantity:
             number = 0
         if not 0 < number <= MAX_UNITS:
             raise InvalidQuantity(f"{what} {value!r}: the quantity must be a whole number from 1 to {MAX_UNITS:,}",

@@ -122,6 +122,8 @@ def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[s
         raise InvalidTravelTable(str(exc)) from None
     rows = [(n, dict(zip(header, line))) for n, line in enumerate(lines[1:], start=2) if line]
     table, problems, first = {}, [], {}
+    problems += [Problem(f"line {n}", None, f"{len(line)} cells under {len(header)} columns", n)
+                 for n, line in enumerate(lines[1:], start=2) if any(c.strip() for c in line[len(header):])]
     for n, row in rows:
         code, county, minutes = (str(row.get(k) or "").strip() for k in ("code", "county", "minutes"))
         if code.upper() not in sources:

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from relief.depot import db
+from relief.depot.columns import check_columns
 from relief.depot.models import County, Incident, IncidentNeed, IncidentTeam, Item
 from relief.errors import InvalidFile, Problem, ReliefError, UnknownIncident, UnknownItem
 from relief.routing import books
@@ -45,12 +46,18 @@ def import_file(url: str, path: str, *, today: date) -> list[dict]:
     return db.write(url, lambda s: _insert(s, url, rows, today))
 
 
+COLUMNS = ("name", "lon", "lat")
+OPTIONAL = ("people", "priority", "needs", "teams")
+
+
 def _read(path: Path) -> list[dict]:
     """The rows of an incident file, each with ``line`` naming where it came from.
 
     Raises ``InvalidFile`` for a missing, unreadable or non-UTF-8 file, a CSV without the
-    name, lon and lat columns, or a GeoJSON that is not a FeatureCollection of Feature
-    objects. A Point without two coordinates keeps ``None`` for the missing ones, so that
+    name, lon and lat columns or with a column unknown or named twice, a CSV row with
+    more cells than columns, or a GeoJSON that is not a FeatureCollection of Feature
+    objects or whose features carry properties other than those of the CSV columns
+    (lon and lat come from the geometry). A Point without two coordinates keeps ``None`` for the missing ones, so that
     ``_insert`` reports the feature with the other bad rows.
     """
     if path.is_dir():
@@ -63,13 +70,7 @@ def _read(path: Path) -> list[dict]:
     try:
         if suffix == ".csv":
             with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                missing = [c for c in ("name", "lon", "lat") if c not in (reader.fieldnames or [])]
-                if missing:
-                    raise InvalidFile(f"{path.name} lacks column(s) {', '.join(missing)}; columns: name, lon, lat, "
-                                      "people, priority, needs, teams")
-                return [{**r, "need": _split(r.get("needs")), "team": _split(r.get("teams")), "line": f"line {n}"}
-                        for n, r in enumerate(reader, start=2)]
+                return _csv_rows(path.name, list(csv.reader(handle)))
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         kind = "CSV UTF-8" if suffix == ".csv" else "UTF-8"
@@ -82,13 +83,15 @@ def _read(path: Path) -> list[dict]:
         raise InvalidFile(f"{path.name} is not a GeoJSON FeatureCollection ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         raise InvalidFile(f"{path.name} is not a GeoJSON FeatureCollection: it needs a \"features\" list")
-    rows = []
+    rows, unknown = [], []
     for n, f in enumerate(data["features"], start=1):
         if not (isinstance(f, dict) and isinstance(f.get("properties") or {}, dict)
                 and isinstance(f.get("geometry") or {}, dict)):
             raise InvalidFile(f"{path.name}: feature {n} must be a GeoJSON Feature object with object properties "
                               f"and geometry, got {f!r:.80}")
         props, geom = f.get("properties") or {}, f.get("geometry") or {}
+        unknown += [Problem(f"feature {n}", key, f"unknown property {key!r}; properties allowed: "
+                            f"{', '.join(('name',) + OPTIONAL)}", n) for key in props if key not in ("name",) + OPTIONAL]
         point = geom.get("coordinates") if geom.get("type") == "Point" else None
         lon, lat = ([*point, None, None][:2] if isinstance(point, list) else (None, None))
         wrong = geom.get("type") != "Point"
@@ -96,6 +99,28 @@ def _read(path: Path) -> list[dict]:
                      "team": _pairs(props.get("teams")), "line": f"feature {n}",
                      "error": f"geometry must be a Point (the incident's location), got {geom.get('type')!r}"
                      if wrong else None})
+    if unknown:
+        raise InvalidFile(f"{path.name}: {len(unknown)} unknown propert(ies); nothing was recorded", unknown)
+    return rows
+
+
+def _csv_rows(name: str, lines: list[list[str]]) -> list[dict]:
+    """The rows of an incident CSV (its ``lines`` of cells); raises ``InvalidFile`` for a
+    column missing, unknown or named twice, and listing the rows with more cells than
+    columns (an unquoted comma would shift the values)."""
+    header = [h.strip() for h in lines[0]] if lines else []
+    check_columns(name, header, COLUMNS, OPTIONAL)
+    rows, problems = [], []
+    for n, cells in enumerate(lines[1:], start=2):
+        if not cells:
+            continue
+        if any(c.strip() for c in cells[len(header):]):
+            problems.append(Problem(f"line {n}", None, f"{len(cells)} cells under {len(header)} columns; "
+                                    "quote a value that holds a comma", n))
+        r = dict(zip(header, cells))
+        rows.append({**r, "need": _split(r.get("needs")), "team": _split(r.get("teams")), "line": f"line {n}"})
+    if problems:
+        raise InvalidFile(f"{name}: {len(problems)} bad row(s); nothing was recorded", problems)
     return rows
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 
 from sqlmodel import Session
 
-from relief.depot import db
+from relief.depot import db, text
 from relief.depot.models import Plan, PlanShipment, PlanTeam
 from relief.errors import NothingToPlan
 from relief.routing import books
@@ -31,6 +31,7 @@ def plan(url: str, *, method: Method | str = Method.OPTIMAL, incident_ids: list[
     method, ``UnknownIncident``, ``NothingToPlan`` when no open incident needs anything.
     """
     method = Method.parse(method)
+    incident_ids = [text.record_id(i, "incident id") for i in incident_ids or []] or None
     start = start or datetime.combine(today, datetime.now().time().replace(second=0, microsecond=0))
     with db.session(url) as s:
         params = books.plan_params(s, start=start, **options)

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from relief.depot import db
+from relief.depot import db, text
 from relief.errors import InvalidFile, RefusedRows
 from relief.depot.ledger import DocumentRequest, post
 from relief.depot.models import Incident, IncidentNeed, IncidentTeam, Lot, Plan, PlanShipment, PlanTeam, Team
@@ -69,7 +69,7 @@ def listing(url: str) -> list[PlanSummary]:
 
 
 def _plan(s: Session, plan_id: int, lock: bool = False) -> Plan:
-    query = select(Plan).where(Plan.id == plan_id)
+    query = select(Plan).where(Plan.id == text.record_id(plan_id, "plan id"))
     row = s.exec(query.with_for_update() if lock else query).first()
     if row is None:
         raise UnknownPlan(f"no dispatch plan {plan_id}", hint="plans")
@@ -82,6 +82,8 @@ def commit(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
     Raises ``UnknownPlan``, ``PlanState`` (not a draft: committed twice, cancelled ...)
     and ``StalePlan`` listing every line that stock, teams or incidents no longer allow.
     """
+    actor = text.name(actor, "actor", option="actor")
+
     def work(s: Session) -> PlanDocument:
         row = _plan(s, plan_id, lock=True)
         _require(row, "draft", "commit")
@@ -172,6 +174,8 @@ def cancel(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
 
 
 def _move(url: str, plan_id: int, kind: str, before: str, after: str, actor: str, today: date) -> PlanDocument:
+    actor = text.name(actor, "actor", option="actor")
+
     def work(s: Session) -> PlanDocument:
         row = _plan(s, plan_id, lock=True)
         _require(row, before, "ship" if kind == "dispatch" else "cancel")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from shapely.geometry import Polygon
 
-from relief.depot import datafiles
+from relief.depot import datafiles, text
 from relief.errors import InvalidInput, ScenarioError
 
 HAZARDS = ("earthquake", "blizzard", "flood", "incidents")
@@ -130,6 +130,8 @@ def load(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{label} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{label} is not a readable TOML file: it is nested too deeply to read") from None
     return parse(data)
 
 
@@ -140,7 +142,7 @@ def parse(data: dict) -> Scenario:
     start = _start(data["start"])
     hazard = _hazard(_table(data, "hazard", "hazard"))
     world = _world(_table(data, "world", "world") if "world" in data else {})
-    return Scenario(name, start, hazard, world, str(data.get("description", "")))
+    return Scenario(name, start, hazard, world, _checked(text.note, data.get("description"), "description") or "")
 
 
 def _keys(table: dict, where: str, required: tuple = (), optional: tuple = ()) -> None:
@@ -163,7 +165,15 @@ def _text(data: dict, key: str, where: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError(f"{where} must be non-empty text, got {value!r}")
-    return value.strip()
+    return _checked(text.name, value, where)
+
+
+def _checked(check, value: object, what: str):
+    """``check(value, what)`` (a rule of ``depot.text``), its error raised as a ``ScenarioError``."""
+    try:
+        return check(value, what)
+    except InvalidInput as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def _number(data: dict, key: str, where: str, low: float, high: float, default: float | None = None) -> float:
@@ -233,7 +243,8 @@ def _incident(r, n: int) -> TabletopIncident:
     priority = r.get("priority", 3)
     if isinstance(priority, bool) or priority not in (1, 2, 3, 4):
         raise ScenarioError(f"{where}.priority must be 1, 2, 3 or 4, got {priority!r}")
-    return TabletopIncident(str(r.get("name") or f"incident {n}"), _number(r, "lon", where, -180, 180),
+    name = _checked(text.name, r.get("name"), f"{where}.name") or f"incident {n}"
+    return TabletopIncident(name, _number(r, "lon", where, -180, 180),
                             _number(r, "lat", where, -90, 90), int(_number(r, "people", where, 0, 10_000_000)),
                             int(priority), tuple(sorted((str(k).upper(), int(v)) for k, v in needs.items())))
 
@@ -299,4 +310,4 @@ def _codes(w: dict, key: str) -> tuple[str, ...]:
     value = w.get(key, [])
     if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
         raise ScenarioError(f"world.{key} must be a list of codes, got {value!r}")
-    return tuple(v.strip().upper() for v in value)
+    return tuple(_checked(text.code, v, f"world.{key}").upper() for v in value)

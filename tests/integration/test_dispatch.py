@@ -187,7 +187,7 @@ def test_a_file_that_is_neither_csv_nor_geojson_is_refused(tiny_sqlite, today, t
     with pytest.raises(InvalidFile, match="unsupported file type .txt"):
         incidents.import_file(tiny_sqlite, str(path), today=today)
     (tmp_path / "short.csv").write_text("name,lon\nx,110\n", encoding="utf-8")
-    with pytest.raises(InvalidFile, match="lacks column\\(s\\) lat"):
+    with pytest.raises(InvalidFile, match="missing column\\(s\\) lat"):
         incidents.import_file(tiny_sqlite, str(tmp_path / "short.csv"), today=today)
 
 

@@ -146,7 +146,8 @@ BAD_TRAVEL = [("code,county,minutes,minutes\nR99,990201,45,90\n", r"column\(s\) 
               ("code,county,minutes\nR99,990201,45\nr99,990201,45\n", "given again"),
               ("code,county,minutes\nR99,990201,1_000\n", "plain digits"),
               ("code,county,minutes\nR99,990201,+45\n", "without a sign"),
-              ("code,county,minutes\nR99,990201,4.5e1\n", "whole number from 0 to 100,000")]
+              ("code,county,minutes\nR99,990201,4.5e1\n", "whole number from 0 to 100,000"),
+              ("code,county,minutes\nR99,990201,1,000\n", "4 cells under 3 columns")]
 
 
 @pytest.mark.parametrize(("text", "says"), BAD_TRAVEL)
