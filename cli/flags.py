@@ -13,10 +13,12 @@ from relief.errors import ReliefError
 # the help shows it. A setting whose name is its flag's (``days`` -> ``--days``) is
 # listed too, so that this table is the whole list.
 FLAGS = {
+    "actor": "--actor",
     "allow_expired": "--allow-expired",
     "circuity": "--circuity",
     "database": "--db",
     "days": "--days",
+    "doc": "--doc",
     "expiry": "--expires",
     "force": "--force",
     "format": "--format",
@@ -28,13 +30,16 @@ FLAGS = {
     "method": "--method",
     "nearest": "--nearest",
     "need": "--need",
+    "note": "--note",
     "output": "--out",
     "quantity": "QTY",
     "reason": "--reason",
     "runs": "--n",
+    "source": "--source",
     "speed": "--speed",
     "start": "--start",
     "team": "--team",
+    "to": "--to",
     "workers": "--workers",
 }
 

@@ -19,6 +19,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from relief.depot.columns import check_columns
+from relief.depot import text
 from relief.errors import InvalidFile, UnknownRegion, UnknownScenario
 
 DATA_DIR: Traversable = resources.files("relief.data")
@@ -87,6 +88,8 @@ def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
         meta = tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidFile(f"{meta_path} is not valid TOML: {exc}") from None
+    except RecursionError as exc:
+        raise text.unreadable(meta_path, exc, "TOML") from None
     meta.setdefault("name", folder.name)
     stock_path = folder / "stock.csv"
     return RegionFiles(
@@ -170,10 +173,15 @@ def read_table(path: Traversable) -> list[dict]:
     """
     if not path.is_file():
         raise InvalidFile(f"file not found: {path}")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        rows = list(reader)
-        header = reader.fieldnames or []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except UnicodeDecodeError:
+        raise InvalidFile(f"{path} is not UTF-8 text; save it as CSV UTF-8") from None
+    except csv.Error as exc:
+        raise text.unreadable(path, exc, "CSV") from None
     if path.name in COLUMNS:
         check_columns(str(path), list(header), COLUMNS[path.name], EXTRA_COLUMNS.get(path.name, ()) + ("note",))
     return rows
@@ -191,6 +199,8 @@ def read_counties(path: Traversable) -> list[dict]:
         features = json.loads(path.read_text(encoding="utf-8"))["features"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidFile(f"{path} is not a GeoJSON FeatureCollection ({exc})") from None
+    except RecursionError as exc:
+        raise text.unreadable(path, exc, "GeoJSON") from None
     rows = []
     for number, feature in enumerate(features, start=1):
         props = feature.get("properties") or {}

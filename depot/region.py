@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from relief.depot import datafiles, db
+from relief.depot import datafiles, db, text
 from relief.depot.ledger import DocumentRequest, post
 from relief.depot.models import County, Depot, Item, Meta, ReserveNorm, Team
-from relief.errors import InvalidFile, Problem
+from relief.errors import InvalidFile, InvalidInput, Problem
 from relief.depot.posting import Book, ItemFacts, Operation, plan
 from relief.depot import rules
 from relief.errors import ReliefError
@@ -22,6 +22,7 @@ LEVELS = ("region", "league", "county")
 REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv", "pastoral.csv")
 HAZARDS = ("earthquake", "blizzard", "flood")
 TEAM_STATUSES = ("ready", "deployed", "resting")
+ADCODE_LENGTH = 6  # the county table's key column holds six characters
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ def init(url: str, region: str = "inner-mongolia", *, sample_stock: bool = True,
 def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     problems: list[Problem] = []
     meta = [{"key": k, "value": str(v)} for k, v in files.meta.items() if not isinstance(v, dict)]
+    for row in meta:
+        try:
+            text.note(row["value"], row["key"])
+        except InvalidInput as exc:
+            problems.append(Problem("region.toml", row["key"], str(exc)))
     meta.append({"key": "schema_version", "value": "1"})
     meta += [{"key": f"season:{k}", "value": json.dumps(v)}
              for k, v in datafiles.region_seasons(files.meta, files.folder / "region.toml").items()]
@@ -75,17 +81,17 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
         meta.append({"key": f"table:{name}", "value": json.dumps(rows, ensure_ascii=False)})
     folder = files.folder.name if files.builtin else str(Path(str(files.folder)).resolve())
     meta.append({"key": "folder", "value": folder})
-    counties = [_convert(problems, "counties.geojson", n, r, adcode=str, name=str, league=str,
+    counties = [_convert(problems, "counties.geojson", n, r, adcode=_adcode, name=_name, league=_name,
                          population=_whole, lon=float, lat=float, geometry=str)
                 for n, r in enumerate(files.counties, 1)]
-    depots = [_convert(problems, "depots.csv", n, r, code=str, name=str, level=str, county=str, lon=float,
+    depots = [_convert(problems, "depots.csv", n, r, code=_code, name=_name, level=str, county=str, lon=float,
                        lat=float, capacity_m3=float, outbound_t_day=float) for n, r in enumerate(files.depots, 2)]
-    items = [_convert(problems, "items.csv", n, r, code=str, name=str, name_en=str, unit=str, weight_kg=float,
-                      volume_m3=float, shelf_life_days=_optional_int, category=str) for n, r in enumerate(files.items, 2)]
+    items = [_convert(problems, "items.csv", n, r, code=_code, name=_name, name_en=_name, unit=_name, weight_kg=float,
+                      volume_m3=float, shelf_life_days=_optional_int, category=_name) for n, r in enumerate(files.items, 2)]
     norms = [_convert(problems, "norms.csv", n, r, level=str, item=str, min_qty=_whole, max_qty=_whole)
              for n, r in enumerate(files.norms, 2)]
-    teams = [_convert(problems, "teams.csv", n, r, code=str, name=str, kind=str, base=str, lon=float, lat=float,
-                      members=_whole, vehicles=_whole, skills=str, status=str) for n, r in enumerate(files.teams, 2)]
+    teams = [_convert(problems, "teams.csv", n, r, code=_code, name=_name, kind=_name, base=_code, lon=float, lat=float,
+                      members=_whole, vehicles=_whole, skills=_name, status=str) for n, r in enumerate(files.teams, 2)]
     adcodes = {c["adcode"] for c in counties}
     for n, d in enumerate(depots, 2):
         if d["level"] not in LEVELS:
@@ -100,7 +106,7 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     problems += _check_zones(region_tables["hazard_zones.csv"], adcodes)
     for name, rows, key in (("counties.geojson", counties, "adcode"), ("depots.csv", depots, "code"),
                             ("items.csv", items, "code"), ("teams.csv", teams, "code")):
-        seen = [r[key] for r in rows]
+        seen = [r[key] for r in rows if r[key] is not None]
         problems += [Problem(name, key, f"{key} {code!r} appears more than once")
                      for code in sorted(set(seen)) if seen.count(code) > 1]
     if problems:
@@ -182,11 +188,35 @@ def _stock_values(row: dict, today: date) -> tuple[int, date | None]:
         raise ValueError(str(exc)) from None
 
 
+def _code(value: object, what: str) -> str:
+    return text.code(value, what)
+
+
+def _adcode(value: object, what: str) -> str:
+    code = text.code(value, what)
+    if len(code) > ADCODE_LENGTH:
+        raise InvalidInput(f"{what} must be at most {ADCODE_LENGTH} characters, got {code!r}")
+    return code
+
+
+def _name(value: object, what: str) -> str:
+    return text.name(value, what)
+
+
 def _convert(problems: list[Problem], file: str, line: int, row: dict, /, **types) -> dict:
+    """The values of ``row`` converted by ``types`` (``key=converter``); a value that does
+    not convert is None and a problem about it at ``line`` of ``file`` is added. The
+    text checks (``_code``, ``_name``) are given the key to name in their message."""
     out = {}
     for key, kind in types.items():
         try:
-            out[key] = kind(row.get(key)) if kind is not str else str(row.get(key, "")).strip()
+            if kind in (_code, _adcode, _name):
+                out[key] = kind(row.get(key), key)
+            else:
+                out[key] = kind(row.get(key)) if kind is not str else str(row.get(key, "")).strip()
+        except InvalidInput as exc:
+            problems.append(_at(file, line, key, str(exc)))
+            out[key] = None
         except (TypeError, ValueError):
             kind_name = "whole number" if kind in (_whole, _optional_int) else getattr(kind, "__name__", "value")
             problems.append(_at(file, line, key, f"{key} {row.get(key)!r} is not a valid {kind_name}"))
@@ -204,7 +234,8 @@ def _opening(files: datafiles.RegionFiles, tables: list[tuple[type, list[dict]]]
     for n, row in enumerate(files.stock, 2):
         try:
             qty, expires = _stock_values(row, today)
-        except (TypeError, ValueError, OverflowError) as exc:
+            lot = text.optional_code(row.get("lot"), "lot", field="lot")
+        except (TypeError, ValueError, OverflowError, InvalidInput) as exc:
             problems.append(Problem.at_line(n, exc, "stock.csv"))
             continue
         depot, item = str(row.get("depot") or "").strip(), str(row.get("item") or "").strip()
@@ -212,7 +243,7 @@ def _opening(files: datafiles.RegionFiles, tables: list[tuple[type, list[dict]]]
             problems.append(_at("stock.csv", n, None, f"depot {depot!r} and item {item!r} must be in depots.csv and "
                             f"the item catalogue, qty {qty} greater than 0"))
             continue
-        ops.append(Operation("opening", depot, item, qty, lot=(row.get("lot") or "").strip() or None,
+        ops.append(Operation("opening", depot, item, qty, lot=lot,
                              expires=expires, line=n))
     plan(ops, Book(), items, today, problems)
     if problems:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from relief.depot import rules
+from relief.depot import rules, text
 from relief.depot import outfiles
 from relief.depot.cells import restore_cell, safe_row
 from relief.depot.columns import check_columns
@@ -93,13 +93,16 @@ def _operation(r: dict, line: int) -> Operation:
         qty, reason = _column("qty", rules.counted_quantity, r.get("qty", "")), None
     else:
         qty, reason = _column("qty", rules.positive_quantity, r.get("qty", ""), "qty"), None
-    to = (r.get("to") or "").upper() or None
-    if kind == "transfer" and (to is None or to == r["depot"].upper()):
+    depot, item = (_column(key, text.code, r[key], f"{key} code").upper() for key in ("depot", "item"))
+    _column("doc", text.optional_code, r.get("doc"), "document number")
+    to_check = text.optional_code if kind == "transfer" else text.name
+    to = (_column("to", to_check, r.get("to"), "to") or "").upper() or None
+    if kind == "transfer" and (to is None or to == depot):
         raise InvalidFile("a transfer needs a 'to' depot different from 'depot'", field="to")
     expires = _column("expires", rules.parse_date, r["expires"], "expires") if r.get("expires") and kind == "receive" else None
-    return Operation(kind, r["depot"].upper(), r["item"].upper(), qty, lot=r.get("lot") or None,
-                     expires=expires, to=to, reason=reason, source=r.get("source") or None,
-                     note=r.get("note") or None, line=line)
+    return Operation(kind, depot, item, qty, lot=_column("lot", text.optional_code, r.get("lot"), "lot"),
+                     expires=expires, to=to, reason=reason, source=_column("source", text.note, r.get("source"), "source"),
+                     note=_column("note", text.note, r.get("note")), line=line)
 
 
 def _column(name: str, check, *args):
@@ -133,6 +136,8 @@ def _read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
                 table = list(csv.reader(handle))
         except UnicodeDecodeError:
             raise InvalidFile(f"{path.name} is not UTF-8 text; save the sheet as CSV UTF-8") from None
+        except csv.Error as exc:
+            raise text.unreadable(path.name, exc, "CSV") from None
         if not table:
             raise InvalidFile(f"{path.name} is empty; the first row must name the columns")
         return table[0], [(n, row) for n, row in enumerate(table[1:], start=2)]

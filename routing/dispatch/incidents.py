@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from relief.depot import db
+from relief.depot import db, text
 from relief.depot.columns import check_columns
 from relief.depot.models import County, Incident, IncidentNeed, IncidentTeam, Item
 from relief.errors import InvalidFile, Problem, ReliefError, UnknownIncident, UnknownItem
@@ -71,14 +71,18 @@ def _read(path: Path) -> list[dict]:
         if suffix == ".csv":
             with path.open(newline="", encoding="utf-8-sig") as handle:
                 return _csv_rows(path.name, list(csv.reader(handle)))
-        text = path.read_text(encoding="utf-8")
+        content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         kind = "CSV UTF-8" if suffix == ".csv" else "UTF-8"
         raise InvalidFile(f"{path.name} is not UTF-8 text; save it as {kind}") from None
-    except (OSError, csv.Error) as exc:
+    except csv.Error as exc:
+        raise text.unreadable(path.name, exc, "CSV") from None
+    except OSError as exc:
         raise InvalidFile(f"cannot read {path.name}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(content)
+    except RecursionError as exc:
+        raise text.unreadable(path.name, exc, "GeoJSON") from None
     except ValueError as exc:
         raise InvalidFile(f"{path.name} is not a GeoJSON FeatureCollection ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
@@ -154,7 +158,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
                 if code not in items:
                     raise UnknownItem(f"need names unknown item {code!r}", option="need", hint="items")
             asked = needs.parse_pairs(row["team"], "team", needs.TEAM_KINDS)
-            name = str(row.get("name") or "").strip() or f"incident at {lon:.3f},{lat:.3f}"
+            name = text.name(row.get("name"), field="name") or f"incident at {lon:.3f},{lat:.3f}"
         except ReliefError as exc:
             if "line" not in row:
                 raise
@@ -200,6 +204,8 @@ def listing(url: str, *, status: str | None = None) -> list[dict]:
 
 def close(url: str, incident_id: int) -> dict:
     """Mark an incident closed; raises ``UnknownIncident``. Closing twice changes nothing."""
+    incident_id = text.record_id(incident_id, "incident id")
+
     def work(s: Session) -> dict:
         incident = s.get(Incident, incident_id)
         if incident is None:
