@@ -184,16 +184,31 @@ def history(depot: Annotated[str | None, typer.Option("--depot", help="Only this
 
 
 @app.command()
-def verify(as_json: JsonOption = False, db_: DbOption = None) -> None:
-    """Recompute every balance from the ledger and compare (exit 1 on a mismatch)."""
+def verify(as_json: JsonOption = False,
+           head: Annotated[str | None, typer.Option(
+               "--head", metavar="ID:HASH",
+               help="A chain head noted earlier (from --json): check the ledger still passes through it.")] = None,
+           db_: DbOption = None) -> None:
+    """Recompute every balance and the ledger's hash chain and compare (exit 1 on a mismatch)."""
     with db.session(url(db_)) as s:
-        result = reports.verify(s)
+        result = reports.verify(s, head=head)
+    chained = result["chain"]
     if as_json:
         print_json(result)
     elif result["ok"]:
-        out.print(f"books balance: {result['balances']:,} balances agree with {result['movements']:,} ledger movements")
+        out.print(f"books balance: {result['balances']:,} balances agree with {result['movements']:,} ledger movements, "
+                  "whose hash chain is unbroken")
+        if chained["noted"]:
+            out.print(f"the chain passes through the noted head, movement {chained['noted']['id']}")
     else:
-        table("balances that do not agree with the ledger", [(k, k) for k in result["problems"][0]], result["problems"])
+        if result["problems"]:
+            table("balances that do not agree with the ledger", [(k, k) for k in result["problems"][0]],
+                  result["problems"])
+        if chained["broken"]:
+            broken = chained["broken"]
+            out.print(f"ledger chain broken at movement {broken['id']} (document {broken['doc']}): {broken['problem']}")
+        if chained["noted"] and not chained["noted"]["ok"]:
+            out.print(f"noted head {chained['noted']['id']}: {chained['noted']['problem']}")
     if not result["ok"]:
         raise typer.Exit(1)
 

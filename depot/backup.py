@@ -136,7 +136,8 @@ def restore(url: str, file: str | os.PathLike, *, force: bool = False) -> Restor
     is refused with ``DatabaseNotEmpty`` unless ``force``. In one transaction
     (``db.rebuild``, as ``relief init`` does) the schema is dropped and built afresh,
     every row inserted, PostgreSQL's id sequences moved past the restored ids and the
-    books verified (``reports.verify``): if they do not balance, ``Refused`` is raised and
+    books verified (``reports.verify``, balances and the ledger's hash chain): if they do
+    not balance or the chain is broken, ``Refused`` is raised and
     the database is left exactly as it was, old data included. Returns ``Restored``. Raises ``InvalidFile`` for a
     missing, unreadable, corrupt, truncated or foreign file, ``SchemaOutOfDate`` /
     ``SchemaTooNew`` for a backup of another schema revision, and ``DatabaseNotReady``
@@ -167,9 +168,14 @@ def restore(url: str, file: str | os.PathLike, *, force: bool = False) -> Restor
             _reset_sequences(conn)
         s.flush()
         result = reports.verify(s)
-        if not result["ok"]:
+        broken = result["chain"]["broken"]
+        if result["problems"]:
             raise Refused(f"{name} holds books that do not balance ({len(result['problems'])} balance(s) differ "
                           f"from the ledger); nothing was restored and {db.describe(url)} is as it was")
+        if broken:
+            raise Refused(f"{name} holds a ledger whose hash chain is broken at movement {broken['id']} "
+                          f"(document {broken['doc']}): {broken['problem']}; nothing was restored and "
+                          f"{db.describe(url)} is as it was")
         summary.update(result)
 
     db.rebuild(url, load, force=force)

@@ -4,6 +4,10 @@
 balances it may spend, plans the lines with ``depot.posting`` and writes movements,
 lots, documents and balance deltas in the caller's transaction. A document number
 already recorded with the same content is skipped and reported as such.
+
+Each movement is written with its hash, chained to the movement before it
+(``depot.chain``). Writers take the chain head in turn: SQLite's write lock already
+orders them; on PostgreSQL an advisory lock, held to the end of the transaction, does.
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session, select
+
+from relief.depot import chain
 
 from relief.errors import DocumentConflict, InvalidFile, Problem, RefusedRows, UnknownDepot, UnknownItem
 from relief.depot.models import Balance, Depot, Document, Item, Lot, Movement
 from relief.depot.posting import Book, ItemFacts, Line, Operation, plan
 from relief.depot.rules import LotStock
 
+CHAIN_LOCK = 7_041_506  # PostgreSQL advisory lock key held by a writer that extends the chain
 PREFIX = {"receive": "RCV", "issue": "ISS", "transfer": "TRF", "adjust": "ADJ", "count": "CNT",
           "opening": "OPN", "import": "IMP", "reserve": "RSV", "release": "REL", "dispatch": "DSP"}
 
@@ -149,6 +156,8 @@ def _load_book(s: Session, ops: list[Operation]) -> Book:
 
 def _write(s: Session, planned: list[tuple[DocumentRequest, list[Line]]], book: Book, actor: str) -> None:
     now = datetime.now(timezone.utc)
+    if any(lines for _, lines in planned):
+        lock_chain(s)
     if book.new_lots:
         s.execute(insert(Lot.__table__), [{"item": i, "code": c, "expires": e} for (i, c), e in book.new_lots.items()])
     docs = [{"number": d.number, "kind": d.kind, "fingerprint": d.fingerprint(), "at": now,
@@ -161,7 +170,11 @@ def _write(s: Session, planned: list[tuple[DocumentRequest, list[Line]]], book: 
                  for d, lines in planned for ln in lines]
     if not movements:
         return
+    _chain(s, movements, {d["number"]: d for d in docs})
     s.execute(insert(Movement.__table__), movements)
+    if s.get_bind().dialect.name == "postgresql":  # ids are given here: keep the sequence past them
+        s.execute(text("SELECT setval(pg_get_serial_sequence('movement', 'id'), :last)"),
+                  {"last": movements[-1]["id"]})
     deltas: dict[tuple[str, str, str], list[int]] = {}
     for m in movements:
         acc = deltas.setdefault((m["depot"], m["item"], m["lot"]), [0, 0])
@@ -169,6 +182,30 @@ def _write(s: Session, planned: list[tuple[DocumentRequest, list[Line]]], book: 
         acc[1] += m["reserved_delta"]
     rows = [{"depot": d, "item": i, "lot": lot, "on_hand": q, "reserved": r} for (d, i, lot), (q, r) in sorted(deltas.items())]
     _upsert_balances(s, rows)
+
+
+def lock_chain(s: Session) -> None:
+    """Hold the ledger's chain head for the rest of the session's transaction, so that no
+    other writer chains a movement to the same one (PostgreSQL: an advisory lock; SQLite's
+    write transaction already holds the database's one write lock)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
+
+
+def chain_head(s: Session) -> chain.Head | None:
+    """The last movement's id and hash (None for an empty ledger)."""
+    row = s.execute(select(Movement.id, Movement.hash).order_by(Movement.id.desc()).limit(1)).first()
+    return None if row is None else chain.Head(row[0], row[1])
+
+
+def _chain(s: Session, movements: list[dict], documents: dict[str, dict]) -> None:
+    """Number ``movements`` after the chain head and give each its chained hash (in place)."""
+    head = chain_head(s)
+    number, previous = (0, chain.GENESIS) if head is None else (head.id, head.hash)
+    for m in movements:
+        number += 1
+        m["id"] = number
+        m["hash"] = previous = chain.link(m, documents[m["doc"]], previous)
 
 
 def _upsert_balances(s: Session, rows: list[dict]) -> None:

@@ -126,7 +126,9 @@ class Document(Record, table=True):
 
 
 class Movement(Record, table=True):
-    """One ledger line: a change of on-hand and reserved units of a lot at a depot."""
+    """One ledger line: a change of on-hand and reserved units of a lot at a depot.
+
+    ``hash`` chains it to the movement before it (``depot.chain``)."""
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
@@ -141,6 +143,7 @@ class Movement(Record, table=True):
     reason: str | None = None
     counterparty: str | None = None
     note: str | None = None
+    hash: str = Field(max_length=64)
 
 
 class Incident(Record, table=True):

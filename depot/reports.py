@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from relief.depot import text
+from relief.depot import chain, text
 from relief.errors import InvalidQuantity, UnknownDepot, UnknownItem
-from relief.depot.models import Balance, Depot, Item, Lot, Movement, ReserveNorm
+from relief.depot.models import Balance, Depot, Document, Item, Lot, Movement, ReserveNorm
 from relief.depot.rules import LotStock
 
 # The filters and ``stock`` (what ``relief stock show`` runs) select columns of the tables
@@ -148,12 +148,19 @@ def history(s: Session, *, depot: str | None = None, item: str | None = None, do
             for m in s.exec(query)]
 
 
-def verify(s: Session) -> dict:
-    """Recompute every balance from the ledger and compare with the stored balances.
+def verify(s: Session, head: str | None = None) -> dict:
+    """Recompute every balance and the hash chain from the ledger and compare them with
+    what is stored; with ``head`` (``ID:HASH``, a chain head noted earlier) also check
+    that the chain still passes through that movement with that hash.
 
-    Returns {"ok", "balances", "movements", "problems": [{depot, item, lot, stored_on_hand,
-    ledger_on_hand, stored_reserved, ledger_reserved, problem}]}.
+    Returns {"ok", "balances", "movements", "problems": [{depot, item, lot,
+    stored_on_hand, ledger_on_hand, stored_reserved, ledger_reserved, problem}],
+    "chain": {"ok", "head": {id, hash} | None, "broken": {id, doc, problem} | None,
+    "noted": {id, hash, ok, problem} | None}}: "head" is the last movement (what a
+    supervisor notes), "broken" the first movement whose hash does not match. Raises
+    ``InvalidInput`` for a ``head`` that is not ``ID:HASH``.
     """
+    noted = chain.parse_head(head) if head is not None else None
     ledger = {(d, i, lot): (q, r) for d, i, lot, q, r in s.exec(
         select(Movement.depot, Movement.item, Movement.lot, func.sum(Movement.qty), func.sum(Movement.reserved_delta))
         .group_by(Movement.depot, Movement.item, Movement.lot))}
@@ -172,4 +179,49 @@ def verify(s: Session) -> dict:
             problems.append({"depot": key[0], "item": key[1], "lot": key[2], "stored_on_hand": have_q,
                              "ledger_on_hand": book_q, "stored_reserved": have_r, "ledger_reserved": book_r,
                              "problem": issue})
-    return {"ok": not problems, "balances": len(stored), "movements": movements, "problems": problems}
+    chained = _check_chain(s, noted)
+    return {"ok": not problems and chained["ok"], "balances": len(stored), "movements": movements,
+            "problems": problems, "chain": chained}
+
+
+def _check_chain(s: Session, noted: chain.Head | None) -> dict:
+    """Walk the ledger's hash chain (``depot.chain.walk``) and, if given, find the noted head on it."""
+    movement, document = Movement.__table__, Document.__table__
+    fields = [movement.c[name] for name in chain.MOVEMENT_FIELDS]
+    doc_fields = [document.c[name].label(f"document_{name}") for name in chain.DOCUMENT_FIELDS]
+    query = (select(*fields, movement.c.hash, *doc_fields)
+             .join_from(movement, document, document.c.number == movement.c.doc, isouter=True)
+             .order_by(movement.c.id))
+    at_noted: list[str | None] = []
+
+    def rows():
+        result = s.execute(query.execution_options(yield_per=1000))
+        try:
+            for row in result.mappings():
+                found = {name: row[f"document_{name}"] for name in chain.DOCUMENT_FIELDS}
+                if noted is not None and row["id"] == noted.id:
+                    at_noted.append(row["hash"])
+                yield row, (found if found["number"] is not None else None), row["hash"]
+        finally:
+            result.close()
+
+    walked = chain.walk(rows())
+    check = None
+    if noted is not None:
+        problem = None
+        if walked.broken is not None and walked.broken.id <= noted.id:
+            problem = f"the chain is broken before it reaches movement {noted.id}"
+        elif not at_noted and (walked.head is None or noted.id > walked.head.id):
+            problem = f"movement {noted.id} is not in the ledger (history after it was removed, or the id is wrong)"
+        elif not at_noted:
+            problem = f"movement {noted.id} is not in the ledger (it was removed)"
+        elif at_noted[0] != noted.hash:
+            problem = (f"movement {noted.id} now has hash {at_noted[0]}, not the noted one: "
+                       "the history up to it was rewritten")
+        check = {"id": noted.id, "hash": noted.hash, "ok": problem is None, "problem": problem}
+    head = None if walked.head is None or walked.broken is not None else walked.head
+    broken = walked.broken
+    return {"ok": broken is None and (check is None or check["ok"]),
+            "head": None if head is None else {"id": head.id, "hash": head.hash},
+            "broken": None if broken is None else {"id": broken.id, "doc": broken.doc, "problem": broken.problem},
+            "noted": check}

@@ -278,8 +278,10 @@ def test_verify_agrees_after_a_day_of_operations(water_at_r99, today):
     keeper.adjust(water_at_r99, "R99", "WATER", -1, "expired", actor="k", today=today)
     keeper.count(water_at_r99, "C990102", "WATER", 2, lot="MID", actor="k", today=today)
     result = verify(water_at_r99)
-    assert result == {"ok": True, "balances": 5, "movements": result["movements"], "problems": []}
-    assert result["movements"] == counts(water_at_r99)["Movement"]
+    last = result["chain"]["head"]
+    assert result == {"ok": True, "balances": 5, "movements": result["movements"], "problems": [],
+                      "chain": {"ok": True, "head": last, "broken": None, "noted": None}}
+    assert result["movements"] == counts(water_at_r99)["Movement"] == last["id"]
 
 
 def test_verify_reports_a_balance_edited_behind_the_ledger(tents_at_r99):

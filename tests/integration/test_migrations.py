@@ -99,7 +99,7 @@ def test_a_new_database_has_exactly_the_schema_of_an_upgraded_previous_release(d
 
 def test_the_baseline_revision_builds_what_the_previous_release_built(db_url, other_url):
     migrate.create(db_url, schema.BASELINE)
-    SQLModel.metadata.create_all(db.get_engine(other_url))
+    old_schemas.previous_schema(other_url)
     built, before = layout(db_url), layout(other_url)
     assert set(built["tables"]) - set(before["tables"]) == {schema.VERSION_TABLE}
     del built["tables"][schema.VERSION_TABLE]
@@ -272,9 +272,18 @@ def test_the_ledger_protection_can_be_taken_back_to_the_baseline(tiny_db, today)
 def _as_before_region_rules(url: str) -> None:
     """Make a freshly initialised database look as the release before revision 0003 left it:
     no season facts, no pastoral table, an empty hazard-zone table, revision 0002."""
+    _back_to_revision_2(url)
     with db.get_engine(url).begin() as conn:
         conn.execute(text("DELETE FROM meta WHERE key LIKE 'season:%' OR key = 'table:pastoral.csv'"))
         conn.execute(text("UPDATE meta SET value = '[]' WHERE key = 'table:hazard_zones.csv'"))
+    db.dispose(url)
+
+
+def _back_to_revision_2(url: str) -> None:
+    """Take a current database back to revision 0002 (revision 0003 changes no shape: it
+    is only marked as not applied)."""
+    with db.get_engine(url).begin() as conn:
+        command.downgrade(migrate.config(conn), "0003")
         conn.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '0002'"))
     db.dispose(url)
 
@@ -304,9 +313,7 @@ def test_the_region_rules_revision_keeps_facts_already_there_and_leaves_own_regi
     region.init(db_url, str(tiny_region), sample_stock=False, today=today)
     with db.session(db_url) as s:
         before = {m.key: m.value for m in s.exec(select(Meta))}
-    with db.get_engine(db_url).begin() as conn:
-        conn.execute(text(f"UPDATE {schema.VERSION_TABLE} SET version_num = '0002'"))
-    db.dispose(db_url)
+    _back_to_revision_2(db_url)
     migrate.upgrade(db_url)
     with db.session(db_url) as s:
         assert {m.key: m.value for m in s.exec(select(Meta))} == before
