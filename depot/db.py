@@ -96,10 +96,12 @@ def dispose(url: str) -> None:
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:
+    # synchronous = FULL: under WAL, NORMAL lets a power cut lose transactions already
+    # reported committed; FULL syncs the WAL at every commit, so a recorded document stays.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 60000")
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA synchronous = FULL")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
