@@ -11,6 +11,8 @@ seen to open, by up to its length in the first run). After every kill:
   documents), and so is each of its documents (movements counted per document number);
 * ``dispatch commit`` / ``dispatch ship``: the plan is in its old or its new state, with
   all of its reservations (or issues) and deployed teams, or none;
+* ``init --force``: the database holds the old region with its ledger or the whole new
+  one, never an empty or partly loaded database;
 * the books verify (``relief stock verify``: every balance agrees with the ledger).
 
 Then the same command runs again on that copy and must finish the job (or, when the
@@ -50,8 +52,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from relief.depot import db, region, reports
-from relief.depot.models import Balance, Depot, Document, Movement, Plan, PlanShipment, PlanTeam, Team
+from relief.depot import db, keeper, region, reports
+from relief.depot.models import Balance, Depot, Document, Meta, Movement, Plan, PlanShipment, PlanTeam, Team
 from relief.routing.dispatch import incidents, planning
 from tests.inprocess import run_cli
 
@@ -291,6 +293,35 @@ def ship_operation(server: Server, tmp_path: Path) -> Operation:
                      plan_state(plan_id, lines, "committed", "shipped", f"PLAN-{plan_id}-DISPATCH"))
 
 
+def init_operation(server: Server, tmp_path: Path) -> Operation:
+    """Inner Mongolia with a keeper's receipt (OLD-1), replaced by Zhaoqing with its opening stock."""
+    template = server.create()
+    region.init(template, "inner-mongolia", today=TODAY)
+    keeper.receive(template, "R15", "TENT12", 7, doc="OLD-1", actor="keeper", today=TODAY)
+    with db.session(template) as s:
+        old = (s.exec(select(func.count()).select_from(Depot)).one(),
+               s.exec(select(func.count()).select_from(Movement)).one())
+    expected: dict[str, tuple[int, int]] = {"inner-mongolia": old}
+
+    def state(url: str, verify: bool = True) -> str:
+        assert db.has_schema(url), "the database was left without its tables"
+        with db.session(url) as s:
+            folder = s.exec(select(Meta.value).where(Meta.key == "folder")).one()
+            held = (s.exec(select(func.count()).select_from(Depot)).one(),
+                    s.exec(select(func.count()).select_from(Movement)).one())
+            marked = s.exec(select(func.count()).select_from(Document).where(Document.number == "OLD-1")).one()
+            if verify:
+                books_verify(s)
+        db.dispose(url)
+        assert folder in ("inner-mongolia", "zhaoqing"), folder
+        expected.setdefault(folder, held)  # the run to completion tells what the new region holds
+        assert held == expected[folder] and held[0] > 0 and held[1] > 0, f"{folder} holds {held}"
+        assert marked == (folder == "inner-mongolia")
+        return "new" if folder == "zhaoqing" else "old"
+
+    return Operation(["init", "--force", "--region", "zhaoqing"], template, state)
+
+
 # running and killing the command
 
 def rerun(target: str, args: list[str]) -> tuple[int, str]:
@@ -331,8 +362,8 @@ def calibrate(server: Server, op: Operation) -> tuple[float, float, float]:
     return opened, closed or ended, ended
 
 
-@pytest.mark.parametrize("operation", [import_operation, commit_operation, ship_operation],
-                         ids=["stock-import", "dispatch-commit", "dispatch-ship"])
+@pytest.mark.parametrize("operation", [import_operation, commit_operation, ship_operation, init_operation],
+                         ids=["stock-import", "dispatch-commit", "dispatch-ship", "init-force"])
 def test_a_killed_command_leaves_its_write_whole_or_absent_and_can_be_run_again(
         server, operation, tmp_path, record_property):
     op = operation(server, tmp_path)
