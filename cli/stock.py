@@ -206,9 +206,10 @@ def verify(as_json: JsonOption = False,
                   result["problems"])
         if chained["broken"]:
             broken = chained["broken"]
-            out.print(f"ledger chain broken at movement {broken['id']} (document {broken['doc']}): {broken['problem']}")
+            out.print(f"ledger chain broken at movement {broken['id']} (document {broken['doc']}): {broken['problem']}",
+                      soft_wrap=True)
         if chained["noted"] and not chained["noted"]["ok"]:
-            out.print(f"noted head {chained['noted']['id']}: {chained['noted']['problem']}")
+            out.print(f"noted head {chained['noted']['id']}: {chained['noted']['problem']}", soft_wrap=True)
     if not result["ok"]:
         raise typer.Exit(1)
 
