@@ -265,6 +265,31 @@ def test_books_that_do_not_balance_are_not_restored(busy_backup, sqlite_url, tmp
     assert not db.has_schema(sqlite_url)  # not even the schema was left behind
 
 
+def change_a_movement_and_its_balance(lines: list[str]) -> list[str]:
+    """Backup lines with the last movement's quantity one more, and its balance to match."""
+    n = max(i for i, ln in enumerate(lines) if ln.startswith('["movement"'))
+    columns = [c for c, _ in next(t for t in json.loads(lines[0])["tables"] if t["name"] == "movement")["columns"]]
+    table, values = json.loads(lines[n])
+    row = dict(zip(columns, values))
+    values[columns.index("qty")] += 1
+    lines[n] = json.dumps([table, values])
+    for i, ln in enumerate(lines):
+        name, bal = json.loads(ln) if ln.startswith('["balance"') else (None, None)
+        if name and bal[:3] == [row["depot"], row["item"], row["lot"]]:
+            bal[3] += 1
+            lines[i] = json.dumps([name, bal])
+    return lines
+
+
+def test_a_round_trip_keeps_the_chain_and_a_rewritten_ledger_is_not_restored(busy_backup, sqlite_url, tmp_path):
+    restored = backup.restore(sqlite_url, busy_backup)
+    assert verify(sqlite_url)["chain"]["head"]["id"] == restored.movements
+    db.drop_schema(sqlite_url)
+    with pytest.raises(Refused, match=r"hash chain is broken at movement \d+ \(document "):
+        backup.restore(sqlite_url, rewrite(busy_backup, tmp_path / "forged.gz", change_a_movement_and_its_balance))
+    assert not db.has_schema(sqlite_url)
+
+
 def test_a_forced_restore_that_fails_leaves_the_old_database_whole(busy_backup, tiny_db, tmp_path):
     keeper.receive(tiny_db, "R99", "TENT", 7, actor="keeper", today=TODAY)
     before = dump(tiny_db)
