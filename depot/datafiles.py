@@ -18,8 +18,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from relief.depot.columns import check_columns
 from relief.depot import text
+from relief.depot.columns import check_columns
 from relief.errors import InvalidFile, UnknownRegion, UnknownScenario
 
 DATA_DIR: Traversable = resources.files("relief.data")

@@ -16,13 +16,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from relief.depot import rules, text
-from relief.depot import outfiles
+from relief.depot import outfiles, rules, text
 from relief.depot.cells import restore_cell, safe_row
 from relief.depot.columns import check_columns
-from relief.errors import InvalidFile, Problem, ReliefError
 from relief.depot.ledger import DocumentRequest
 from relief.depot.posting import Operation
+from relief.errors import InvalidFile, Problem, ReliefError
 
 REQUIRED = ("kind", "depot", "item", "qty")
 OPTIONAL = ("doc", "lot", "expires", "to", "reason", "source", "note")
