@@ -23,6 +23,7 @@ FLAGS = {
     "force": "--force",
     "format": "--format",
     "hazard": "--hazard",
+    "head": "--head",
     "level": "--level",
     "limit": "--limit",
     "lot": "--lot",
