@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 from datetime import date
 from typing import Annotated, Any
@@ -21,6 +22,32 @@ ActorOption = Annotated[str | None, typer.Option(
     "--actor", envvar="RELIEF_ACTOR", help="Who records the operation [default: your login name].")]
 DocOption = Annotated[str | None, typer.Option(
     "--doc", help="Document number (waybill, receipt note); repeating it records nothing twice.")]
+
+_WHOLE = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+
+
+def whole(text: str | int) -> int:
+    """A whole-number option or argument written as plain digits (an optional leading
+    minus): ``1_000``, ``1e3``, ``+5`` and full-width digits, which Python's ``int`` would
+    take, are refused. Raises ``ValueError`` naming the value (the command line turns it
+    into a usage error, exit 2)."""
+    if isinstance(text, int):
+        return text
+    if not _WHOLE.fullmatch(text.strip()):
+        raise ValueError(f"{text!r} is not a whole number written in digits")
+    return int(text)
+
+
+def decimal(text: str | float) -> float:
+    """A decimal-number option written as digits with an optional point (and leading
+    minus); ``1_3``, ``1e3``, ``inf`` and ``nan`` are refused. Raises ``ValueError``."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    if not _DECIMAL.fullmatch(text.strip()):
+        raise ValueError(f"{text!r} is not a number written in digits (such as 1.3)")
+    return float(text)
+
 
 def _width(stream) -> int | None:
     """``$COLUMNS`` when it is a whole number above 0 (any other value is ignored), else the

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from relief.cli.common import ActorOption, DbOption, JsonOption, actor, out, print_json, styled, table, today, url
+from relief.cli.common import ActorOption, DbOption, JsonOption, actor, decimal, out, print_json, styled, table, today, url, whole
 from relief.errors import InvalidFile
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Dispatch plans: supplies from depots and teams to open incidents.", no_args_is_help=True)
 
-PlanId = Annotated[int, typer.Argument(help="Plan id (see `relief dispatch list`).")]
+PlanId = Annotated[int, typer.Argument(parser=whole, metavar="PLAN_ID", help="Plan id (see `relief dispatch list`).")]
 
 
 def hours(minutes: int | None) -> str:
@@ -51,10 +51,10 @@ def render(doc: PlanDocument) -> None:
 @app.command()
 def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="Plan only these incident ids.")] = None,
          method: Annotated[str, typer.Option("--method", help="optimal or greedy.")] = "optimal",
-         circuity: Annotated[float, typer.Option("--circuity", help="Road km per great-circle km.")] = 1.3,
-         speed: Annotated[float, typer.Option("--speed", help="Road speed, km/h.")] = 60.0,
-         max_hours: Annotated[float | None, typer.Option("--max-hours", help="Ignore arcs longer than this.")] = None,
-         nearest: Annotated[int, typer.Option("--nearest", help="Candidate depots per incident (k nearest).")] = 30,
+         circuity: Annotated[float, typer.Option("--circuity", parser=decimal, help="Road km per great-circle km.")] = 1.3,
+         speed: Annotated[float, typer.Option("--speed", parser=decimal, help="Road speed, km/h.")] = 60.0,
+         max_hours: Annotated[float | None, typer.Option("--max-hours", parser=decimal, help="Ignore arcs longer than this.")] = None,
+         nearest: Annotated[int, typer.Option("--nearest", parser=whole, help="Candidate depots per incident (k nearest).")] = 30,
          keep_reserve: Annotated[bool, typer.Option("--keep-reserve", help="Keep minimum norms except for priority 1.")] = False,
          outbound: Annotated[bool, typer.Option("--outbound", help="Respect depot daily outbound tonnage.")] = False,
          travel: Annotated[str | None, typer.Option("--travel", help="CSV travel table: code, county, minutes.")] = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from relief.cli.common import DbOption, JsonOption, out, print_json, styled, table, today, url
+from relief.cli.common import DbOption, JsonOption, out, print_json, styled, table, today, url, whole
 from relief.depot.rules import parse_date
 
 app = typer.Typer(help="Drills: simulate disasters against a copy of the stock (never writes).", no_args_is_help=True)
@@ -96,9 +96,9 @@ def render(report) -> None:
 @app.command()
 def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, blizzard, flood, or all (every hazard "
                                                 "the region has, in turn); only the region's hazards.")],
-          n: Annotated[int, typer.Option("--n", help="Number of scenarios (> 0).")],
-          seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same result.")] = 1,
-          workers: Annotated[int | None, typer.Option("--workers", help="Processes [default: every core].")] = None,
+          n: Annotated[int, typer.Option("--n", parser=whole, help="Number of scenarios (> 0).")],
+          seed: Annotated[int, typer.Option("--seed", parser=whole, help="Random seed: the same seed gives the same result.")] = 1,
+          workers: Annotated[int | None, typer.Option("--workers", parser=whole, help="Processes [default: every core].")] = None,
           start: Annotated[str | None, typer.Option("--from", help="Scenarios are dated in the year from this day "
                                                     "(YYYY-MM-DD) [default: today].")] = None,
           out_dir: Annotated[str | None, typer.Option("--out", help="Write batch.json and charts here.")] = None,

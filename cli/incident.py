@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from relief.cli.common import DbOption, JsonOption, out, print_json, table, today, url
+from relief.cli.common import DbOption, JsonOption, out, print_json, table, today, url, whole
 
 app = typer.Typer(help="Incidents: where people need relief, how many, how urgently.", no_args_is_help=True)
 
@@ -76,7 +76,7 @@ def list_(status: Annotated[str | None, typer.Option("--status", help="open or c
 
 
 @app.command()
-def close(incident_id: Annotated[int, typer.Argument(help="Incident id.")], db_: DbOption = None) -> None:
+def close(incident_id: Annotated[int, typer.Argument(parser=whole, metavar="INCIDENT_ID", help="Incident id.")], db_: DbOption = None) -> None:
     """Close an incident: later plans leave it out."""
     from relief.routing.dispatch import incidents
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from relief.cli.common import ActorOption, DbOption, DocOption, JsonOption, actor, out, print_json, table, today, url
+from relief.cli.common import ActorOption, DbOption, DocOption, JsonOption, actor, out, print_json, table, today, url, whole
 from relief.depot import db, reports
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def low(depot: Annotated[str | None, typer.Option("--depot", help="Only this dep
 
 
 @app.command()
-def expiring(days: Annotated[int, typer.Option("--days", help="Horizon in days.")] = 90,
+def expiring(days: Annotated[int, typer.Option("--days", parser=whole, help="Horizon in days.")] = 90,
              depot: Annotated[str | None, typer.Option("--depot", help="Only this depot.")] = None,
              as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Lots expiring within N days, and lots already expired."""
@@ -164,7 +164,7 @@ def expiring(days: Annotated[int, typer.Option("--days", help="Horizon in days."
 def history(depot: Annotated[str | None, typer.Option("--depot", help="Only this depot.")] = None,
             item: Annotated[str | None, typer.Option("--item", help="Only this item.")] = None,
             doc: Annotated[str | None, typer.Option("--doc", help="Only this document.")] = None,
-            limit: Annotated[int, typer.Option("--limit", help="Most recent N movements.")] = 20,
+            limit: Annotated[int, typer.Option("--limit", parser=whole, help="Most recent N movements.")] = 20,
             as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Ledger movements, newest first."""
     with db.session(url(db_)) as s:

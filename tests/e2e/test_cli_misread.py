@@ -73,3 +73,22 @@ def test_a_travel_table_with_a_pair_twice_names_both_lines(cli, stocked_file, tm
     (tmp_path / "travel.csv").write_text("code,county,minutes\nR99,990201,10\nR99,990201,90\n", encoding="utf-8")
     done = cli("dispatch", "plan", "--travel", str(tmp_path / "travel.csv"), "--db", stocked_file)
     assert done.code == 2 and "line 3: code R99 and county 990201 are given again (first on line 2)" in done.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("stock", "expiring", "--days", "1_000"),
+    ("stock", "history", "--limit", "1e3"),
+    ("stock", "history", "--limit", "+5"),
+    ("dispatch", "show", "1_0"),
+    ("dispatch", "plan", "--nearest", "3_0"),
+    ("dispatch", "plan", "--circuity", "1_3"),
+    ("dispatch", "plan", "--speed", "inf"),
+    ("incident", "close", "１"),
+    ("drill", "batch", "--hazard", "flood", "--n", "1_2"),
+], ids=" ".join)
+def test_a_number_option_takes_plain_digits_only(cli, stocked_file, ledger_rows, args):
+    before = ledger_rows(stocked_file)
+    done = cli(*args, "--db", stocked_file)
+    said = " ".join(done.stderr.replace("│", " ").split())  # the usage error's box may wrap the line
+    assert done.code == 2 and f"{args[-1]!r} is not a" in said and "written in digits" in said, done.stderr
+    assert ledger_rows(stocked_file) == before
