@@ -155,6 +155,7 @@ def test_a_plan_is_committed_shipped_and_another_cancelled(cli, drafted):
     assert cli("stock", "verify", "--db", drafted).code == 0
 
 
+@pytest.mark.slow
 def test_a_plan_exports_pick_lists_geojson_and_a_map(cli, drafted, tmp_path):
     def export(fmt: str, name: str) -> str:
         done = cli(*with_db(drafted, "dispatch", "export", "1", "--format", fmt, "--out", str(tmp_path / name)))

@@ -143,6 +143,7 @@ def test_a_batch_without_json_reports_the_distributions(cli, inner_mongolia_file
             f"median {fill['median']:.1%}") in done.stdout
 
 
+@pytest.mark.slow
 def test_a_batch_from_a_given_day_is_the_library_batch_from_that_day(cli, inner_mongolia_file, today):
     args = ("drill", "batch", "--hazard", "earthquake", "--n", "6", "--seed", "4", "--workers", "1", "--json",
             "--db", inner_mongolia_file)
@@ -204,6 +205,7 @@ def test_a_missing_scenario_file_or_method_is_named(cli, inner_mongolia_file, tm
     assert (method.code, method.errors()) == (2, ["error: --method must be one of optimal, greedy; got 'fastest'"])
 
 
+@pytest.mark.slow
 def test_a_bad_scenario_through_the_installed_command_exits_2(relief, inner_mongolia_file, scenario_file, tmp_path):
     out = tmp_path / "drill"
     done = relief("drill", "run", scenario_file(QUAKE.replace('type = "earthquake"', 'type = "tsunami"')),

@@ -79,6 +79,7 @@ BAD_FILES = {
 }
 
 
+@pytest.mark.slow
 def test_files_no_parser_can_follow_are_one_message(relief, tiny_target, tmp_path, ledger_rows):
     clean = 0
     for name, content in BAD_FILES.items():
@@ -98,6 +99,7 @@ def test_files_no_parser_can_follow_are_one_message(relief, tiny_target, tmp_pat
     assert ledger_rows(tiny_target) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content", [b"hello\n", b"\x89PNG\r\n\x1a\n" + bytes(100)], ids=["text", "png"])
 def test_a_db_that_is_not_a_database_is_one_message_and_left_alone(relief, tmp_path, content):
     path = tmp_path / "notes.txt"

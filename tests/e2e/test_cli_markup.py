@@ -1,6 +1,7 @@
 """The user's own text (lots, documents, notes, names, paths, scenario names) is printed as
 it is, never read as rich markup: a lot called ``[/x]`` is recorded once and echoed, and
-the command exits 0 instead of failing after the write."""
+the command exits 0 instead of failing after the write. The keeper commands, which write,
+run on SQLite and PostgreSQL; the rest is about printing, so it runs on SQLite."""
 
 from __future__ import annotations
 
@@ -65,74 +66,75 @@ def test_keeper_commands_echo_markup_like_text_and_record_it_once(wide, tiny_db,
     assert f" {value + '1'} " in shown.stdout
 
 
-def test_an_import_and_an_export_under_a_markup_like_path_are_echoed(wide, tiny_db, ledger_rows, tmp_path, value):
+def test_an_import_and_an_export_under_a_markup_like_path_are_echoed(wide, tiny_sqlite, ledger_rows, tmp_path, value):
     moves = tmp_path / "in" / f"{value}moves.csv"
     moves.parent.mkdir(parents=True, exist_ok=True)
     moves.write_text(f"kind,depot,item,qty,doc,lot,note\nreceive,R99,QUILT,7,{value}i,{value},{value}\n",
                      encoding="utf-8")
     file = str(tmp_path / "in" / f"{value}moves.csv")
-    done = wide("stock", "import", file, "--db", tiny_db)
+    done = wide("stock", "import", file, "--db", tiny_sqlite)
     clean(done)
     assert f"{file}: recorded 1 document(s) with 1 ledger line(s)" in done.stdout
-    assert ledger_rows(tiny_db) == 1
-    again = wide("stock", "import", file, "--db", tiny_db)
+    assert ledger_rows(tiny_sqlite) == 1
+    again = wide("stock", "import", file, "--db", tiny_sqlite)
     clean(again)
     assert f"{file}: all 1 document(s) already recorded; nothing changed" in again.stdout
-    assert ledger_rows(tiny_db) == 1
+    assert ledger_rows(tiny_sqlite) == 1
 
     target = str(tmp_path / "out" / f"{value}stock.csv")
     (tmp_path / "out" / f"{value}stock.csv").parent.mkdir(parents=True, exist_ok=True)
-    exported = wide("stock", "export", target, "--db", tiny_db)
+    exported = wide("stock", "export", target, "--db", tiny_sqlite)
     clean(exported)
     assert exported.stdout == f"wrote 1 stock row(s) to {target}\n"
-    shown = wide("stock", "show", "--db", tiny_db)
+    shown = wide("stock", "show", "--db", tiny_sqlite)
     clean(shown)
     assert f" {value} " in shown.stdout
 
 
-def test_incidents_and_a_plan_named_with_markup_like_text_are_echoed(wide, tiny_db, tmp_path, value):
-    assert wide("stock", "receive", "R99", "TENT", "20", "--db", tiny_db).code == 0
-    added = wide("incident", "add", value, "--lon", "111.5", "--lat", "40.5", "--need", "TENT=2", "--db", tiny_db)
+def test_incidents_and_a_plan_named_with_markup_like_text_are_echoed(wide, tiny_sqlite, tmp_path, value):
+    assert wide("stock", "receive", "R99", "TENT", "20", "--db", tiny_sqlite).code == 0
+    added = wide("incident", "add", value, "--lon", "111.5", "--lat", "40.5", "--need", "TENT=2", "--db", tiny_sqlite)
     clean(added)
     assert added.stdout.startswith(f"incident 1 {value!r} in ")
-    assert rows(tiny_db, Incident) == 1
+    assert rows(tiny_sqlite, Incident) == 1
 
     file = tmp_path / "in" / f"{value}incidents.csv"
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(f"name,lon,lat,priority,needs\n{value},112.5,40.5,1,TENT=2\n", encoding="utf-8")
-    imported = wide("incident", "import", str(file), "--db", tiny_db)
+    imported = wide("incident", "import", str(file), "--db", tiny_sqlite)
     clean(imported)
     assert imported.stdout.startswith(f"{file}: registered 1 incident(s)\n")
-    assert rows(tiny_db, Incident) == 2
-    listed = wide("incident", "list", "--db", tiny_db)
+    assert rows(tiny_sqlite, Incident) == 2
+    listed = wide("incident", "list", "--db", tiny_sqlite)
     clean(listed)
-    assert [r["name"] for r in wide("incident", "list", "--json", "--db", tiny_db).json()] == [value, value]
+    assert [r["name"] for r in wide("incident", "list", "--json", "--db", tiny_sqlite).json()] == [value, value]
 
-    planned = wide("dispatch", "plan", "--db", tiny_db)
+    planned = wide("dispatch", "plan", "--db", tiny_sqlite)
     clean(planned)
     assert planned.stdout.startswith("plan 1 (draft, optimal) from ")
     assert f" {value} " in planned.stdout
-    assert rows(tiny_db, Plan) == 1
-    closed = wide("incident", "close", "1", "--db", tiny_db)
+    assert rows(tiny_sqlite, Plan) == 1
+    closed = wide("incident", "close", "1", "--db", tiny_sqlite)
     clean(closed)
     assert closed.stdout == f"incident 1 ({value}) closed\n"
 
 
-def test_a_drill_whose_scenario_and_incidents_have_markup_like_names_is_echoed(wide, tiny_db, tmp_path, value):
-    assert wide("stock", "receive", "R99", "TENT", "20", "--db", tiny_db).code == 0
+def test_a_drill_whose_scenario_and_incidents_have_markup_like_names_is_echoed(wide, tiny_sqlite, tmp_path, value):
+    assert wide("stock", "receive", "R99", "TENT", "20", "--db", tiny_sqlite).code == 0
     scenario = tmp_path / "in" / f"{value}drill.toml"
     scenario.parent.mkdir(parents=True, exist_ok=True)
     scenario.write_text(f"name = {json.dumps(value)}\nstart = 2027-01-15T08:00:00+08:00\n"
                         f"[hazard]\ntype = \"incidents\"\n"
                         f"[[hazard.incidents]]\nname = {json.dumps(value)}\nlon = 111.5\nlat = 40.5\n"
                         f"people = 300\npriority = 1\n", encoding="utf-8")
-    done = wide("drill", "run", str(scenario), "--db", tiny_db)
+    done = wide("drill", "run", str(scenario), "--db", tiny_sqlite)
     clean(done)
     assert done.stdout.startswith(f"{value} (incidents, 2027-01-15")
     assert f" {value} " in done.stdout  # the incident's row
-    assert rows(tiny_db, Plan) == 0  # a drill writes nothing
+    assert rows(tiny_sqlite, Plan) == 0  # a drill writes nothing
 
 
+@pytest.mark.slow
 def test_the_installed_command_records_a_markup_like_lot_once_and_exits_0(relief, tiny_sqlite, ledger_rows):
     done = relief("stock", "receive", "R99", "TENT", "5", "--lot", "[/x]", "--doc", "[/]", "--db", tiny_sqlite)
     clean(done)

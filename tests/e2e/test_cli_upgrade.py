@@ -6,6 +6,8 @@ import hashlib
 import shlex
 from pathlib import Path
 
+import pytest
+
 from relief.depot import db, schema
 from tests import old_schemas
 
@@ -25,6 +27,7 @@ def old_file(tmp_path: Path, today) -> str:
     return path
 
 
+@pytest.mark.slow
 def test_a_previous_release_database_is_refused_until_upgraded_then_works(relief, tmp_path, today):
     path = old_file(tmp_path, today)
     before = digest(path)

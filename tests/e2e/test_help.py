@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import typer.main
 
 from relief.cli.main import app
@@ -46,6 +47,7 @@ def test_every_command_prints_its_help_and_exits_0(cli):
         assert first_line[:40] in " ".join(done.stdout.split()), path
 
 
+@pytest.mark.slow
 def test_relief_help_from_the_installed_script(relief):
     done = relief("--help")
     assert done.code == 0

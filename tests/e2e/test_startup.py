@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from relief.depot import db
 
 HEAVY = ("geopandas", "ortools", "shapely", "matplotlib", "pandas", "openpyxl", "scipy", "alembic", "numpy")
@@ -39,6 +41,7 @@ def heavy(modules: set[str]) -> list[str]:
     return sorted({m.split(".")[0] for m in modules} & set(HEAVY))
 
 
+@pytest.mark.slow
 def test_stock_show_loads_no_heavy_library_and_no_planner(stocked_file):
     loaded = modules_loaded_by("stock", "show", "--depot", "R99", "--db", stocked_file)
     assert "relief.depot.reports" in loaded  # the probe did run the command
@@ -46,12 +49,14 @@ def test_stock_show_loads_no_heavy_library_and_no_planner(stocked_file):
     assert sorted(m for m in loaded if m.startswith("relief.routing")) == []
 
 
+@pytest.mark.slow
 def test_stock_show_loads_only_its_own_command_group(stocked_file):
     loaded = modules_loaded_by("stock", "show", "--db", stocked_file)
     others = ("catalog", "incident", "dispatch", "drill", "db")
     assert [m for m in (f"relief.cli.{name}" for name in others) if m in loaded] == []
 
 
+@pytest.mark.slow
 def test_the_top_level_help_loads_no_heavy_library():
     loaded = modules_loaded_by("--help")
     assert heavy(loaded) == []
@@ -67,6 +72,7 @@ print(json.dumps(sorted(name for name in ("Balance", "Depot", "Item", "Lot") if 
 """
 
 
+@pytest.mark.slow
 def test_stock_show_reads_without_configuring_the_orm(stocked_file):
     args = ["stock", "show", "--depot", "R99", "--db", stocked_file]
     done = subprocess.run([sys.executable, "-c", MAPPER_PROBE.format(args=args)], capture_output=True, text=True,
@@ -76,6 +82,7 @@ def test_stock_show_reads_without_configuring_the_orm(stocked_file):
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
+@pytest.mark.slow
 def test_a_command_still_closes_its_database_at_exit(stocked_file, relief):
     """Loading a command group leaves what it built out of garbage collection (cli.main._load);
     what the command makes afterwards is still finalised: the SQLite connection closes at exit,

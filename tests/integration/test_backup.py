@@ -110,6 +110,7 @@ def test_a_busy_region_survives_sqlite_to_postgresql_and_back_row_by_row(busy_sq
     db.dispose(back)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_restored_postgresql_ids_continue_after_the_restored_ones(busy_backup, postgres_url):
     backup.restore(postgres_url, busy_backup)
@@ -184,6 +185,7 @@ def test_restore_refuses_a_database_that_holds_data_and_changes_nothing(busy_bac
     assert dump(tiny_db) == before
 
 
+@pytest.mark.slow
 def test_restore_with_force_replaces_a_database_that_holds_data(busy_backup, busy_region, tiny_db):
     keeper.receive(tiny_db, "R99", "TENT", 7, actor="keeper", today=TODAY)
     done = backup.restore(tiny_db, busy_backup, force=True)
@@ -281,6 +283,7 @@ def change_a_movement_and_its_balance(lines: list[str]) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 def test_a_round_trip_keeps_the_chain_and_a_rewritten_ledger_is_not_restored(busy_backup, sqlite_url, tmp_path):
     restored = backup.restore(sqlite_url, busy_backup)
     assert verify(sqlite_url)["chain"]["head"]["id"] == restored.movements
@@ -290,6 +293,7 @@ def test_a_round_trip_keeps_the_chain_and_a_rewritten_ledger_is_not_restored(bus
     assert not db.has_schema(sqlite_url)
 
 
+@pytest.mark.slow
 def test_a_forced_restore_that_fails_leaves_the_old_database_whole(busy_backup, tiny_db, tmp_path):
     keeper.receive(tiny_db, "R99", "TENT", 7, actor="keeper", today=TODAY)
     before = dump(tiny_db)

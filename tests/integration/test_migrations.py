@@ -89,6 +89,7 @@ def at_revision(url: str) -> str | None:
 
 # what a schema is
 
+@pytest.mark.slow
 def test_a_new_database_has_exactly_the_schema_of_an_upgraded_previous_release(db_url, other_url, today):
     load_tiny(db_url)
     old_schemas.previous_release(other_url, today)
@@ -97,6 +98,7 @@ def test_a_new_database_has_exactly_the_schema_of_an_upgraded_previous_release(d
     assert at_revision(db_url) == at_revision(other_url) == schema.HEAD
 
 
+@pytest.mark.slow
 def test_the_baseline_revision_builds_what_the_previous_release_built(db_url, other_url):
     migrate.create(db_url, schema.BASELINE)
     old_schemas.previous_schema(other_url)
@@ -259,6 +261,7 @@ def test_postgresql_refuses_to_truncate_the_ledger(postgres_url, today, table):
     assert counts(postgres_url)["Movement"] == 1
 
 
+@pytest.mark.slow
 def test_the_ledger_protection_can_be_taken_back_to_the_baseline(tiny_db, today):
     keeper.receive(tiny_db, "R99", "TENT", 10, actor="keeper", today=today)
     with db.get_engine(tiny_db).begin() as conn:

@@ -38,6 +38,7 @@ def region_with_unknown_county(tmp_path, tiny_region):
     return folder
 
 
+@pytest.mark.slow
 def test_init_loads_inner_mongolia_with_its_opening_stock(db_url, today):
     loaded = region.init(db_url, "inner-mongolia", today=today)
     assert (loaded.region, loaded.counties, loaded.depots, loaded.teams) == ("Inner Mongolia", 103, 93, 15)

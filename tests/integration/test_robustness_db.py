@@ -94,6 +94,7 @@ def test_an_unreadable_geojson_file_is_refused(tiny_sqlite, today, tmp_path, mon
 
 # team status
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_team_status_change_waits_for_a_concurrent_commit_and_is_not_lost(postgres_url):
     url = load_tiny(postgres_url)
