@@ -23,11 +23,13 @@ def upgrade(db_: DbOption = None) -> None:
 
 
 @app.command()
-def backup(file: Annotated[str, typer.Argument(help="Backup file to write.")], db_: DbOption = None) -> None:
+def backup(file: Annotated[str, typer.Argument(help="Backup file to write.")],
+           force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+           db_: DbOption = None) -> None:
     """Write a consistent snapshot of the whole database to FILE (portable between SQLite and PostgreSQL)."""
     from relief.depot import backup as backups
 
-    result = backups.backup(url(db_), file)
+    result = backups.backup(url(db_), file, force=force)
     out.print(str(result), markup=False, soft_wrap=True)
 
 

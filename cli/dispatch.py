@@ -49,7 +49,8 @@ def render(doc: PlanDocument) -> None:
 
 
 @app.command()
-def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="Plan only these incident ids.")] = None,
+def plan(incident: Annotated[list[int] | None, typer.Option("--incident", parser=whole,
+                                                             help="Plan only these incident ids.")] = None,
          method: Annotated[str, typer.Option("--method", help="optimal or greedy.")] = "optimal",
          circuity: Annotated[float, typer.Option("--circuity", parser=decimal, help="Road km per great-circle km.")] = 1.3,
          speed: Annotated[float, typer.Option("--speed", parser=decimal, help="Road speed, km/h.")] = 60.0,
@@ -71,6 +72,12 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", help="
     target = url(db_)
     if out_dir:
         check_out(out_dir)
+        if not force:  # refuse before a plan is saved, not after
+            from relief.depot import outfiles
+            from relief.routing.dispatch import plans
+            from relief.routing.outputs.export import later_plan_files
+
+            outfiles.claim(later_plan_files(out_dir, plans.last_id(target)))
     doc = dispatch.plan(target, method=method, incident_ids=incident, today=today(), start=departure(start),
                         circuity=circuity, speed=speed,
                         max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, outbound=outbound,

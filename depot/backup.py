@@ -18,7 +18,7 @@ from sqlalchemy import Table, func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from relief import __version__
-from relief.depot import backup_file, db, reports, schema
+from relief.depot import backup_file, db, outfiles, reports, schema
 from relief.errors import DatabaseNotReady, InvalidFile, Refused
 
 BATCH = 1000
@@ -60,14 +60,15 @@ class Restored:
 
 
 
-def backup(url: str, file: str | os.PathLike) -> BackedUp:
+def backup(url: str, file: str | os.PathLike, *, force: bool = False) -> BackedUp:
     """Write a consistent snapshot of every relief table at ``url`` to ``file``.
 
     SQLite is copied first with the online backup API; PostgreSQL is read inside one
     ``REPEATABLE READ READ ONLY`` transaction; either way writers may go on meanwhile.
     The file is written beside ``file`` under a temporary name and renamed at the end, so
     an interrupted backup never leaves a partial file under the real name. Returns
-    ``BackedUp``; raises ``DatabaseNotReady`` when ``url`` holds no relief database and
+    ``BackedUp``; raises ``DatabaseNotReady`` when ``url`` holds no relief database,
+    ``Refused`` (option ``force``) when ``file`` exists and ``force`` is false, and
     ``OSError`` when ``file`` cannot be written.
     """
     if not db.has_schema(url):
@@ -75,6 +76,7 @@ def backup(url: str, file: str | os.PathLike) -> BackedUp:
     target = Path(file)
     if target.is_dir():
         raise InvalidFile(f"backup file {file} is a folder; give a file name such as {target / 'relief.backup.gz'}")
+    outfiles.claim([target], force=force)
     if db.is_sqlite(url):
         with tempfile.TemporaryDirectory(prefix="relief-backup-") as folder:
             copy = Path(folder) / "snapshot.db"

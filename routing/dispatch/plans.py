@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from relief.depot import db, text
@@ -53,6 +54,12 @@ class PlanSummary:
     def as_json(self) -> dict:
         """The summary as plain JSON values (enums as their values)."""
         return {**asdict(self), "status": self.status.value, "method": self.method.value}
+
+
+def last_id(url: str) -> int:
+    """The number of the newest saved plan (0 when there is none)."""
+    with db.session(url) as s:
+        return s.exec(select(func.max(Plan.id))).one() or 0
 
 
 def listing(url: str) -> list[PlanSummary]:

@@ -71,6 +71,21 @@ FOLDER = (("json", ".json"), ("csv", "-picklist.csv"), ("xlsx", "-picklists.xlsx
           ("png", ".png"))
 
 
+def later_plan_files(folder: str | Path, after: int) -> list[Path]:
+    """The files in ``folder`` that ``write_folder`` would write for a plan numbered above
+    ``after`` (left there by another database): a new plan's files could collide with them."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for _, suffix in FOLDER:
+        for path in folder.glob(f"plan-*{suffix}"):
+            number = path.name[len("plan-"):-len(suffix)]
+            if number.isdecimal() and int(number) > after:
+                found.append(path)
+    return sorted(found)
+
+
 def write_folder(plan: PlanDocument, places: Places, folder: str | Path, *, force: bool = False) -> list[str]:
     """Write plan-N.json, the pick lists (CSV, XLSX), GeoJSON and the PNG map of ``plan``
     into the existing ``folder``; returns the paths.

@@ -60,3 +60,15 @@ def test_a_missing_backup_file_and_a_missing_database_are_named(cli, tmp_path):
     assert nothing.code == 1 and nothing.errors() == [
         f"error: no relief database at {tmp_path / 'none.db'}; nothing to back up"]
     assert not (tmp_path / "out.gz").exists()
+
+
+def test_backup_refuses_to_replace_a_file_unless_forced(cli, stocked_file, tmp_path):
+    target = tmp_path / "nightly.gz"
+    target.write_text("yesterday", encoding="utf-8")
+    refused = cli("db", "backup", str(target), "--db", stocked_file)
+    assert refused.code == 1
+    assert refused.errors() == [f"error: {target} already exists; nothing was written; pass --force to replace it"]
+    assert target.read_text(encoding="utf-8") == "yesterday"
+    forced = cli("db", "backup", str(target), "--force", "--db", stocked_file)
+    assert forced.code == 0, forced.stderr
+    assert target.read_bytes()[:2] == b"\x1f\x8b"  # a gzip file now

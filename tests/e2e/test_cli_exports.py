@@ -148,8 +148,8 @@ def test_every_command_that_writes_files_refuses_an_existing_one_unless_forced(
     assert old.read_text(encoding="utf-8") == "old" and [p.name for p in out.iterdir()] == [target]
     if command[:2] == ("drill", "batch"):
         return  # the tiny region has no hazard to sample; tests/unit/test_exports.py forces a batch folder
-    if command[:2] == ("dispatch", "plan"):  # the refused plan 2 stays a draft; the next one is plan 3
-        old = _old(out / "plan-3-picklists.xlsx")
+    if command[:2] == ("dispatch", "plan"):  # refused before plan 2 was saved: nothing half-done
+        assert [p["plan_id"] for p in cli("dispatch", "list", "--json", "--db", evil_incidents).json()] == [1]
     forced = cli(*args[:2], "--db", evil_incidents, *args[2:], "--force")
     assert forced.code == 0, forced.stderr
     assert old.read_bytes() != b"old" and old.stat().st_size > 0
