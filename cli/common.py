@@ -24,7 +24,6 @@ DocOption = Annotated[str | None, typer.Option(
     "--doc", help="Document number (waybill, receipt note); repeating it records nothing twice.")]
 
 _WHOLE = re.compile(r"-?[0-9]+")
-_DECIMAL = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 
 
 def whole(text: str | int) -> int:
@@ -40,13 +39,11 @@ def whole(text: str | int) -> int:
 
 
 def decimal(text: str | float) -> float:
-    """A decimal-number option written as digits with an optional point (and leading
-    minus); ``1_3``, ``1e3``, ``inf`` and ``nan`` are refused. Raises ``ValueError``."""
-    if isinstance(text, (int, float)):
-        return float(text)
-    if not _DECIMAL.fullmatch(text.strip()):
-        raise ValueError(f"{text!r} is not a number written in digits (such as 1.3)")
-    return float(text)
+    """A decimal-number option, read by the one decimal reader (``rules.decimal_number``):
+    ``1_3``, ``1e3``, ``inf`` and ``nan`` are refused. Raises ``ValueError`` naming the value."""
+    from relief.depot.rules import decimal_number
+
+    return decimal_number(text)
 
 
 def _width(stream) -> int | None:

@@ -10,13 +10,11 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from relief.depot import datafiles, db, text
+from relief.depot import datafiles, db, rules, text
 from relief.depot.ledger import DocumentRequest, post
 from relief.depot.models import County, Depot, Item, Meta, ReserveNorm, Team
-from relief.errors import InvalidFile, InvalidInput, Problem
 from relief.depot.posting import Book, ItemFacts, Operation, plan
-from relief.depot import rules
-from relief.errors import ReliefError
+from relief.errors import InvalidFile, InvalidInput, Problem, ReliefError
 
 LEVELS = ("region", "league", "county")
 REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv", "pastoral.csv")
@@ -82,15 +80,15 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     folder = files.folder.name if files.builtin else str(Path(str(files.folder)).resolve())
     meta.append({"key": "folder", "value": folder})
     counties = [_convert(problems, "counties.geojson", n, r, adcode=_adcode, name=_name, league=_name,
-                         population=_whole, lon=float, lat=float, geometry=str)
+                         population=_whole, lon=rules.decimal_number, lat=rules.decimal_number, geometry=str)
                 for n, r in enumerate(files.counties, 1)]
-    depots = [_convert(problems, "depots.csv", n, r, code=_code, name=_name, level=str, county=str, lon=float,
-                       lat=float, capacity_m3=float, outbound_t_day=float) for n, r in enumerate(files.depots, 2)]
-    items = [_convert(problems, "items.csv", n, r, code=_code, name=_name, name_en=_name, unit=_name, weight_kg=float,
-                      volume_m3=float, shelf_life_days=_optional_int, category=_name) for n, r in enumerate(files.items, 2)]
+    depots = [_convert(problems, "depots.csv", n, r, code=_code, name=_name, level=str, county=str, lon=rules.decimal_number,
+                       lat=rules.decimal_number, capacity_m3=rules.decimal_number, outbound_t_day=rules.decimal_number) for n, r in enumerate(files.depots, 2)]
+    items = [_convert(problems, "items.csv", n, r, code=_code, name=_name, name_en=_name, unit=_name, weight_kg=rules.decimal_number,
+                      volume_m3=rules.decimal_number, shelf_life_days=_optional_int, category=_name) for n, r in enumerate(files.items, 2)]
     norms = [_convert(problems, "norms.csv", n, r, level=str, item=str, min_qty=_whole, max_qty=_whole)
              for n, r in enumerate(files.norms, 2)]
-    teams = [_convert(problems, "teams.csv", n, r, code=_code, name=_name, kind=_name, base=_code, lon=float, lat=float,
+    teams = [_convert(problems, "teams.csv", n, r, code=_code, name=_name, kind=_name, base=_code, lon=rules.decimal_number, lat=rules.decimal_number,
                       members=_whole, vehicles=_whole, skills=_name, status=str) for n, r in enumerate(files.teams, 2)]
     adcodes = {c["adcode"] for c in counties}
     for n, d in enumerate(depots, 2):
@@ -141,7 +139,7 @@ def _check_zones(rows: list[dict], adcodes: set[str]) -> list[Problem]:
             problems.append(_at("hazard_zones.csv", n, "hazard",
                                 f"hazard {hazard!r} is not one of {', '.join(HAZARDS)}"))
         try:
-            weight = float(row.get("weight") or "")
+            weight = rules.decimal_number(row.get("weight") or "")
         except ValueError:
             weight = 0.0
         if not weight > 0:
@@ -218,7 +216,8 @@ def _convert(problems: list[Problem], file: str, line: int, row: dict, /, **type
             problems.append(_at(file, line, key, str(exc)))
             out[key] = None
         except (TypeError, ValueError):
-            kind_name = "whole number" if kind in (_whole, _optional_int) else getattr(kind, "__name__", "value")
+            kind_name = ("whole number" if kind in (_whole, _optional_int) else
+                         "number" if kind is rules.decimal_number else getattr(kind, "__name__", "value"))
             problems.append(_at(file, line, key, f"{key} {row.get(key)!r} is not a valid {kind_name}"))
             out[key] = None
     return out

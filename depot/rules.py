@@ -137,6 +137,26 @@ def _whole(value: object, what: str, *, signed: bool, option: str | None = None,
     return number
 
 
+_DECIMAL = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+
+
+def decimal_number(value: object) -> float:
+    """A decimal number (a coordinate, a volume, a factor) written as digits with an
+    optional point and leading minus, or given as a number: ``1_0``, ``1e3``, ``inf``,
+    ``nan`` and full-width digits, which Python's ``float`` would take, are refused.
+
+    Raises ``ValueError`` naming the value (callers say which field it was)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        number = float(value)
+    else:
+        raise ValueError(f"{value!r} is not a number written in digits (such as 1.3)")
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
 def parse_date(value: object, what: str = "date", *, option: str | None = None) -> date:
     """The one reader of dates: ``value`` (a ``date``, or text ``YYYY-MM-DD`` with spaces
     around it ignored) as a date from ``FIRST_DAY`` to ``LAST_DAY`` (2000-01-01 to

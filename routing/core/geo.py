@@ -10,6 +10,7 @@ import shapely
 import shapely.ops
 from shapely.geometry import shape
 
+from relief.depot.rules import decimal_number
 from relief.errors import InvalidCoordinates, OutsideRegion
 from relief.routing.core.travel import haversine_km
 
@@ -61,7 +62,7 @@ def check_point(lon: object, lat: object) -> tuple[float, float]:
     out = []
     for value, name, limit in ((lon, "longitude", 180.0), (lat, "latitude", 90.0)):
         try:
-            number = float(str(value).strip())
+            number = decimal_number(value)
         except ValueError:
             number = float("nan")
         if not np.isfinite(number) or abs(number) > limit:

@@ -82,10 +82,10 @@ def test_init_of_a_region_with_bad_depots_lists_them_and_creates_nothing(sqlite_
     with pytest.raises(InvalidFile, match="has 2 problem\\(s\\)") as caught:
         region.init(sqlite_url, str(region_with_unknown_county), sample_stock=False, today=today)
     assert caught.value.problems == [
-        Problem("depots.csv line 4", "capacity_m3", "capacity_m3 'big' is not a valid float"),
+        Problem("depots.csv line 4", "capacity_m3", "capacity_m3 'big' is not a valid number"),
         Problem("depots.csv line 3", "county", "county '999999' is not in counties.geojson"),
     ]
-    assert str(caught.value.problems[0]) == "depots.csv line 4: capacity_m3 'big' is not a valid float"
+    assert str(caught.value.problems[0]) == "depots.csv line 4: capacity_m3 'big' is not a valid number"
     assert not db.has_schema(sqlite_url)
 
 

@@ -222,3 +222,14 @@ def test_apply_refuses_changes_that_leave_a_lot_below_zero_or_below_reserved():
         rules.apply(lots, [("L", -4, 0)])
     with pytest.raises(ReservedStock):
         rules.apply(lots, [("L", -6, -2)])
+
+
+@pytest.mark.parametrize("value", ["1_0", "1e3", "inf", "nan", "１.5", " ", "", "1.2.3", True, float("nan")])
+def test_a_decimal_is_written_in_digits(value):
+    with pytest.raises(ValueError):
+        rules.decimal_number(value)
+
+
+@pytest.mark.parametrize(("value", "number"), [("1.3", 1.3), (" -0.5 ", -0.5), (".5", 0.5), ("12", 12.0), (7, 7.0)])
+def test_a_decimal_in_digits_is_read(value, number):
+    assert rules.decimal_number(value) == number
