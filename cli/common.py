@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 import sys
 from datetime import date
 from typing import Annotated, Any
@@ -23,19 +22,19 @@ ActorOption = Annotated[str | None, typer.Option(
 DocOption = Annotated[str | None, typer.Option(
     "--doc", help="Document number (waybill, receipt note); repeating it records nothing twice.")]
 
-_WHOLE = re.compile(r"-?[0-9]+")
-
 
 def whole(text: str | int) -> int:
-    """A whole-number option or argument written as plain digits (an optional leading
-    minus): ``1_000``, ``1e3``, ``+5`` and full-width digits, which Python's ``int`` would
-    take, are refused. Raises ``ValueError`` naming the value (the command line turns it
-    into a usage error, exit 2)."""
-    if isinstance(text, int):
-        return text
-    if not _WHOLE.fullmatch(text.strip()):
-        raise ValueError(f"{text!r} is not a whole number written in digits")
-    return int(text)
+    """A whole-number option or argument, read by the one whole-number reader
+    (``rules.whole_number``): ``1_000``, ``1e3``, ``+5`` and full-width digits, which
+    Python's ``int`` would take, are refused. Raises ``ValueError`` naming the value (the
+    command line turns it into a usage error, exit 2)."""
+    from relief.depot.rules import whole_number
+    from relief.errors import InvalidQuantity
+
+    try:
+        return whole_number(text, "value", low=-(2**63), high=2**63 - 1)
+    except InvalidQuantity:
+        raise ValueError(f"{text!r} is not a whole number written in digits") from None
 
 
 def decimal(text: str | float) -> float:

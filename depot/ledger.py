@@ -22,11 +22,10 @@ from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from relief.depot import chain
-
-from relief.errors import DocumentConflict, InvalidFile, Problem, RefusedRows, UnknownDepot, UnknownItem
 from relief.depot.models import Balance, Depot, Document, Item, Lot, Movement
 from relief.depot.posting import Book, ItemFacts, Line, Operation, plan
 from relief.depot.rules import LotStock
+from relief.errors import DocumentConflict, InvalidFile, Problem, RefusedRows, UnknownDepot, UnknownItem
 
 CHAIN_LOCK = 7_041_506  # PostgreSQL advisory lock key held by a writer that extends the chain
 PREFIX = {"receive": "RCV", "issue": "ISS", "transfer": "TRF", "adjust": "ADJ", "count": "CNT",

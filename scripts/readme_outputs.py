@@ -149,22 +149,12 @@ def matches(shown: list[str], real: list[str]) -> bool:
 def run(command: str) -> tuple[int, str]:
     """Run one ``relief ...`` command line in this process; returns its exit code and
     stdout followed by stderr."""
-    from typer.testing import CliRunner
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # the tests' in-process runner, when run as a script
+    from tests.inprocess import run_cli
 
-    from relief.cli import main
-
-    with CliRunner().isolation(env=ENV) as (stdout, stderr, _):
-        saved, sys.argv = sys.argv, shlex.split(command)
-        code = 0
-        try:
-            main.run()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-        finally:
-            sys.argv = saved
-            sys.stdout.flush()
-            sys.stderr.flush()
-        return code, stdout.getvalue().decode() + stderr.getvalue().decode()
+    code, stdout, stderr = run_cli(shlex.split(command)[1:], ENV)
+    return code, stdout + stderr
 
 
 @dataclass
