@@ -23,6 +23,9 @@ DocOption = Annotated[str | None, typer.Option(
     "--doc", help="Document number (waybill, receipt note); repeating it records nothing twice.")]
 
 
+ANY_SIZE = 10**40  # larger than any whole number an option could sensibly take
+
+
 def whole(text: str | int) -> int:
     """A whole-number option or argument, read by the one whole-number reader
     (``rules.whole_number``): ``1_000``, ``1e3``, ``+5`` and full-width digits, which
@@ -31,8 +34,8 @@ def whole(text: str | int) -> int:
     from relief.depot.rules import whole_number
     from relief.errors import InvalidQuantity
 
-    try:
-        return whole_number(text, "value", low=-(2**63), high=2**63 - 1)
+    try:  # only the form is checked here; the library checks each value's own range
+        return whole_number(text, "value", low=-ANY_SIZE, high=ANY_SIZE)
     except InvalidQuantity:
         raise ValueError(f"{text!r} is not a whole number written in digits") from None
 
