@@ -15,7 +15,7 @@ from datetime import datetime
 from relief.routing.core import summary
 from relief.routing.core.problem import DispatchProblem
 from relief.routing.core.results import (IncidentFill, Method, PlanResult, PlanStatus, Shipment, Shortfall, SolverInfo,
-                                         SolveStatus, TeamShortfall, TeamTrip, Totals)
+                                         SolveStatus, TeamShortfall, TeamTrip, Totals, Truck, TruckLine, TruckStop)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class PlanDocument:
     incidents: tuple[IncidentFill, ...]
     totals: Totals
     solver: SolverInfo
+    trucks: tuple[Truck, ...] = ()
 
     def with_(self, **changes) -> PlanDocument:
         """A copy with ``changes`` (e.g. ``plan_id``, ``status``)."""
@@ -68,7 +69,7 @@ def build(problem: DispatchProblem, result: PlanResult, method: Method, status: 
                         pp.outbound, bool(tp.table)),
         shipments=tuple(result.shipments), teams=tuple(result.teams), unmet=tuple(result.unmet),
         teams_unmet=tuple(result.teams_unmet), incidents=tuple(summary.incidents(problem, result)),
-        totals=summary.totals(problem, result), solver=result.solver)
+        totals=summary.totals(problem, result), solver=result.solver, trucks=tuple(result.trucks))
 
 
 def as_json(document: PlanDocument) -> dict:
@@ -96,4 +97,11 @@ def from_json(data: dict) -> PlanDocument:
         shipments=many(Shipment, data["shipments"]), teams=many(TeamTrip, data["teams"]),
         unmet=many(Shortfall, data["unmet"]), teams_unmet=many(TeamShortfall, data["teams_unmet"]),
         incidents=tuple(IncidentFill(**{**row, "unmet_items": tuple(row["unmet_items"])}) for row in data["incidents"]),
-        totals=Totals(**data["totals"]), solver=SolverInfo(**{**solver, "status": SolveStatus(solver["status"])}))
+        totals=Totals(**data["totals"]), solver=SolverInfo(**{**solver, "status": SolveStatus(solver["status"])}),
+        trucks=tuple(_truck(row) for row in data.get("trucks", ())))
+
+
+def _truck(row: dict) -> Truck:
+    stops = tuple(TruckStop(stop["incident"], stop["arrive_minutes"], tuple(TruckLine(**ln) for ln in stop["lines"]))
+                  for stop in row["stops"])
+    return Truck(**{**row, "stops": stops})

@@ -92,6 +92,44 @@ class TeamShortfall:
 
 
 @dataclass(frozen=True)
+class TruckLine:
+    """Units of one lot a truck unloads at a stop."""
+
+    item: str
+    lot: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class TruckStop:
+    """One stop of a truck run: the incident, when the truck arrives, what it unloads."""
+
+    incident: int
+    arrive_minutes: int
+    lines: tuple[TruckLine, ...]
+
+
+@dataclass(frozen=True)
+class Truck:
+    """One truck run (a waybill): number, depot, vehicle type, capacity and load, departure and stops in order.
+
+    ``trip`` is 1 for a vehicle's first run and 2, 3 ... for runs it makes after it has
+    come back; ``km`` is the road length of the run out to its last stop."""
+
+    id: int
+    depot: str
+    vehicle: str
+    capacity_kg: float
+    capacity_m3: float
+    load_kg: float
+    load_m3: float
+    depart_minutes: int
+    stops: tuple[TruckStop, ...]
+    trip: int = 1
+    km: float = 0.0
+
+
+@dataclass(frozen=True)
 class SolverInfo:
     """How a result was computed: status, what was proven, objective and bound, timings, size."""
 
@@ -106,6 +144,9 @@ class SolverInfo:
     proven_optimal: bool
     proof: str
     team_objective: float | None = None
+    restriction: str | None = None
+    rounds: int = 1
+    truck_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +158,7 @@ class PlanResult:
     unmet: tuple[Shortfall, ...]
     teams_unmet: tuple[TeamShortfall, ...]
     solver: SolverInfo | None = None
+    trucks: tuple[Truck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +174,10 @@ class IncidentFill:
     need_units: int
     people: int
     fill: float
+    fill_12h: float
+    fill_24h: float
+    t50_minutes: int | None
+    t90_minutes: int | None
     first_arrival_minutes: int | None
     first_team_minutes: int | None
     unmet_items: tuple[str, ...]
@@ -146,6 +192,10 @@ class Totals:
     shipped_units: int
     unmet_units: int
     fill: float
+    fill_12h: float
+    fill_24h: float
+    t50_minutes: int | None
+    t90_minutes: int | None
     weighted_fill: float
     worst_fill: float
     weighted_unmet: float
@@ -156,3 +206,5 @@ class Totals:
     shipment_lines: int
     teams_sent: int
     team_requests_uncovered: int
+    trucks: int = 0
+    truck_km: float = 0.0

@@ -22,7 +22,8 @@ from relief.routing.dispatch import planning as dispatch
 from relief.routing.dispatch import incidents
 from relief.routing.dispatch import plans
 
-PLAN_KEYS = {"plan_id", "status", "method", "params", "shipments", "teams", "unmet", "incidents", "totals", "solver"}
+PLAN_KEYS = {"plan_id", "status", "method", "params", "shipments", "teams", "unmet", "incidents", "totals", "solver",
+             "trucks"}
 SHIPMENT_KEYS = {"depot", "incident", "item", "lot", "qty", "km", "minutes"}
 INCIDENT_KEYS = {"id", "name", "lon", "lat", "county", "priority", "people", "status", "needs", "teams"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

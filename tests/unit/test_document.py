@@ -24,7 +24,7 @@ from relief.routing.drills.run import DrillReport, as_json
 from relief.routing.outputs.places import DepotPlace, ItemFacts, Places, TeamPlace
 
 PLAN_KEYS = {"plan_id", "status", "method", "created_at", "start", "params", "shipments", "teams", "unmet",
-             "teams_unmet", "incidents", "totals", "solver"}
+             "teams_unmet", "incidents", "totals", "solver", "trucks"}
 START = datetime(2026, 11, 22, 8, 0)
 
 
