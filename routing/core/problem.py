@@ -16,6 +16,7 @@ from relief.routing.core.travel import TravelParams
 
 PRIORITY_WEIGHT = {1: 8, 2: 4, 3: 2, 4: 1}
 SEGMENTS = 8
+DEFAULT_WINDOW_MIN = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,12 @@ class DispatchProblem:
     weight_kg: dict[str, float] = field(hash=False, compare=False)
     floors: dict[tuple[str, str], int] = field(default_factory=dict, hash=False, compare=False)
     params: PlanParams = field(default_factory=PlanParams)
+    volume_m3: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    window_min: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+    def window(self, item: str) -> int:
+        """Minutes from the start within which ``item`` should arrive (``DEFAULT_WINDOW_MIN`` when none is set)."""
+        return self.window_min.get(item, DEFAULT_WINDOW_MIN)
 
     def __post_init__(self):
         codes = {d.code for d in self.depots}
