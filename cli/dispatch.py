@@ -55,9 +55,9 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", parser
          circuity: Annotated[float, typer.Option("--circuity", parser=decimal, help="Road km per great-circle km.")] = 1.3,
          speed: Annotated[float, typer.Option("--speed", parser=decimal, help="Road speed, km/h.")] = 60.0,
          max_hours: Annotated[float | None, typer.Option("--max-hours", parser=decimal, help="Ignore arcs longer than this.")] = None,
-         nearest: Annotated[int, typer.Option("--nearest", parser=whole, help="Candidate depots per incident (k nearest).")] = 30,
+         nearest: Annotated[int | None, typer.Option("--nearest", parser=whole, help="Restrict each incident to its k nearest depots (and the region depots) [default: the whole network].")] = None,
          keep_reserve: Annotated[bool, typer.Option("--keep-reserve", help="Keep minimum norms except for priority 1.")] = False,
-         outbound: Annotated[bool, typer.Option("--outbound", help="Respect depot daily outbound tonnage.")] = False,
+         window: Annotated[list[str] | None, typer.Option("--window", help="Delivery window of an item kind or code, KIND=DURATION (e.g. food=36h); repeatable.")] = None,
          travel: Annotated[str | None, typer.Option("--travel", help="CSV travel table: code, county, minutes.")] = None,
          start: Annotated[str | None, typer.Option("--start", help="Departure time YYYY-MM-DDTHH:MM [default: now].")] = None,
          as_json: JsonOption = False,
@@ -80,7 +80,7 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", parser
             outfiles.claim(later_plan_files(out_dir, plans.last_id(target)))
     doc = dispatch.plan(target, method=method, incident_ids=incident, today=today(), start=departure(start),
                         circuity=circuity, speed=speed,
-                        max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, outbound=outbound,
+                        max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, windows=window,
                         travel_table=travel)
     if out_dir:
         written = write_all(doc, books.places(target), out_dir, force=force)

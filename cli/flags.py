@@ -41,6 +41,7 @@ FLAGS = {
     "start": "--start",
     "team": "--team",
     "to": "--to",
+    "window": "--window",
     "workers": "--workers",
 }
 

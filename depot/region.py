@@ -17,7 +17,7 @@ from relief.depot.posting import Book, ItemFacts, Operation, plan
 from relief.errors import InvalidFile, InvalidInput, Problem, ReliefError
 
 LEVELS = ("region", "league", "county")
-REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv", "pastoral.csv")
+REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv", "pastoral.csv", "windows.csv")
 HAZARDS = ("earthquake", "blizzard", "flood")
 TEAM_STATUSES = ("ready", "deployed", "resting")
 ADCODE_LENGTH = 6  # the county table's key column holds six characters

@@ -19,6 +19,7 @@ from relief.depot.models import (Balance, County, Depot, Incident, IncidentNeed,
                                  PlanShipment, PlanTeam, ReserveNorm, Team)
 from relief.errors import UnknownIncident
 from relief.routing.core import geo, needs
+from relief.routing.core import windows as window_rules
 from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
 from relief.routing.core.results import PlanStatus
 from relief.routing.core.travel import TravelParams, read_table
@@ -106,18 +107,22 @@ def teams_held(s: Session, *, besides: int) -> set[str]:
 
 
 def plan_params(s: Session, *, circuity: float = 1.3, speed: float = 60.0, max_hours: float | None = None,
-                nearest: int | None = 30, keep_reserve: bool = False, outbound: bool = False,
-                travel_table: str | None = None, start: datetime) -> PlanParams:
-    """Plan parameters, with the region's per-county circuity and an optional travel table.
+                nearest: int | None = None, keep_reserve: bool = False, travel_table: str | None = None,
+                windows: list[str] | None = None, start: datetime) -> PlanParams:
+    """Plan parameters, with the region's per-county circuity, an optional travel table and
+    delivery-window overrides (``KIND=DURATION``, e.g. ``food=36h``).
 
-    Raises ``InvalidInput`` for out-of-range values and ``InvalidTravelTable`` for a bad table.
+    Raises ``InvalidInput`` for out-of-range values or a bad window, and
+    ``InvalidTravelTable`` for a bad table.
     """
+    kinds = {code for code in s.exec(select(Item.code))} | set(s.exec(select(Item.category)))
+    overrides = tuple(dict(window_rules.parse_override(w, kinds) for w in windows or []).items())
     by_county = {r["county"].strip(): float(r["circuity"]) for r in region_rows(s, "circuity.csv")}
     table = {}
     if travel_table:
         table = read_table(travel_table, depot_codes(s) | team_codes(s), set(s.exec(select(County.adcode))))
     travel = TravelParams(circuity, speed, max_hours, 30, by_county, table)
-    return PlanParams(travel, nearest, keep_reserve, outbound, start)
+    return PlanParams(travel, nearest, keep_reserve, start, windows=overrides)
 
 
 def dispatch_problem(s: Session, params: PlanParams, *, incident_ids: list[int] | None = None,
@@ -154,11 +159,16 @@ def dispatch_problem(s: Session, params: PlanParams, *, incident_ids: list[int] 
                  if exp is None or exp >= today)
     teams = tuple(TeamSpec(t.code, t.kind, t.lon, t.lat)
                   for t in s.exec(select(Team).where(Team.status == "ready").order_by(Team.code)))
-    weights = {code: kg for code, kg in s.exec(select(Item.code, Item.weight_kg))}
+    catalogue = list(s.exec(select(Item.code, Item.weight_kg, Item.volume_m3, Item.category)))
+    weights = {code: kg for code, kg, _, _ in catalogue}
+    volumes = {code: m3 for code, _, m3, _ in catalogue}
+    window_min = window_rules.item_windows(region_rows(s, "windows.csv"), {c: cat for c, _, _, cat in catalogue},
+                                           dict(params.windows))
     level = {d.code: d.level for d in depots}
     norms = {(n.level, n.item): n.min_qty for n in s.exec(select(ReserveNorm))}
     floors = {(d, i): norms.get((level[d], i), 0) for d in level for i in weights}
-    return DispatchProblem(incidents, depots, lots, teams, weights, floors, params)
+    return DispatchProblem(incidents, depots, lots, teams, weights, floors, params, volume_m3=volumes,
+                           window_min=window_min)
 
 
 def places(url: str) -> Places:

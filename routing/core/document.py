@@ -20,7 +20,9 @@ from relief.routing.core.results import (IncidentFill, Method, PlanResult, PlanS
 
 @dataclass(frozen=True)
 class Settings:
-    """The parameters a plan was made with, as the document reports them."""
+    """The parameters a plan was made with, as the document reports them: ``outbound`` is
+    whether depot loading capacity was scheduled in time (the plan has trucks), ``windows``
+    the delivery window in minutes of every item needed."""
 
     circuity: float
     speed: float
@@ -30,6 +32,7 @@ class Settings:
     keep_reserve: bool
     outbound: bool
     travel_table: bool
+    windows: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,9 @@ def build(problem: DispatchProblem, result: PlanResult, method: Method, status: 
         created_at=created_at.isoformat(timespec="seconds") if created_at else None,
         start=pp.start.isoformat(timespec="minutes"),
         params=Settings(tp.circuity, tp.speed_kmh, tp.max_hours, tp.handling_min, pp.nearest, pp.keep_reserve,
-                        pp.outbound, bool(tp.table)),
+                        bool(result.trucks), bool(tp.table),
+                        {item: problem.window(item) for item in sorted({i for inc in problem.incidents
+                                                                        for i, _ in inc.needs})}),
         shipments=tuple(result.shipments), teams=tuple(result.teams), unmet=tuple(result.unmet),
         teams_unmet=tuple(result.teams_unmet), incidents=tuple(summary.incidents(problem, result)),
         totals=summary.totals(problem, result), solver=result.solver, trucks=tuple(result.trucks))

@@ -3,8 +3,8 @@
 Incidents are served in order of priority (then id). For each needed item the incident
 is filled from the nearest candidate depot holding stock, then the next nearest, lots
 earliest-expiring first (never a lot that expires before it arrives). Teams: in the same
-order, each request takes the nearest ready team of its kind. Reserve floors and depot
-outbound tonnage are respected as in the optimal plan.
+order, each request takes the nearest ready team of its kind. Reserve floors are
+respected as in the optimal plan; trucks are the next stage, as for the optimal plan.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ def greedy(p: DispatchProblem) -> PlanResult:
     for d, i in zip(net.pair_depot, net.pair_incident):
         near.setdefault(int(i), []).append(int(d))
     left = _stock(p)
-    outbound = {d.code: d.outbound_t_day * 1000.0 for d in p.depots} if p.params.outbound else None
     shipments, unmet = [], []
     for n in order:
         inc = p.incidents[n]
@@ -43,16 +42,12 @@ def greedy(p: DispatchProblem) -> PlanResult:
                     if lot["expires"] is not None and lot["expires"] < arrive:
                         continue
                     usable = lot["free"] + (lot["reserve"] if inc.priority == 1 else 0)
-                    if outbound is not None:
-                        usable = min(usable, int(outbound[code] // p.weight_kg[item]))
                     take = min(usable, qty)
                     if take <= 0:
                         continue
                     from_free = min(take, lot["free"])
                     lot["free"] -= from_free
                     lot["reserve"] -= take - from_free
-                    if outbound is not None:
-                        outbound[code] -= take * p.weight_kg[item]
                     qty -= take
                     shipments.append(Shipment(code, inc.id, item, lot["lot"], take,
                                               round(float(net.depots.km[d, n]), 1), minutes))

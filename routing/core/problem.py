@@ -74,14 +74,15 @@ class TeamSpec:
 
 @dataclass(frozen=True)
 class PlanParams:
-    """How to plan: travel estimate, candidate arcs, reserve floors, outbound capacity."""
+    """How to plan: travel estimate, candidate arcs (``nearest``: None for the whole
+    network), reserve floors, start, and delivery-window overrides {item kind: minutes}."""
 
     travel: TravelParams = field(default_factory=TravelParams)
-    nearest: int | None = 30
+    nearest: int | None = None
     keep_reserve: bool = False
-    outbound: bool = False
     start: datetime = field(default_factory=lambda: datetime(2000, 1, 1))
     team_mobilise_min: int = 60
+    windows: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self):
         if self.nearest is not None and self.nearest < 1:

@@ -88,7 +88,7 @@ def test_a_document_is_built_from_a_result_with_the_documented_keys(two_incident
     assert data["unmet"] == [{"incident": 2, "item": "TENT", "qty": 1}]
     assert [(r["id"], r["fill"], r["unmet_items"]) for r in data["incidents"]] == [(1, 1.0, []), (2, 0.75, ["TENT"])]
     assert (data["totals"]["need_units"], data["totals"]["shipped_units"]) == (9, 8)
-    assert data["start"] == "2026-11-22T08:00" and data["params"]["nearest"] == 30
+    assert data["start"] == "2026-11-22T08:00" and data["params"]["nearest"] is None
 
 
 def test_a_document_survives_its_json_unchanged(two_incidents):

@@ -264,7 +264,7 @@ def test_a_lot_expiring_on_the_day_it_arrives_is_still_sent(method):
     assert taken(METHODS[method](p)) == {("FAR", "WATER", "TODAY"): 10}
 
 
-# --- reserve floors and outbound tonnage --------------------------------------------------------------------------
+# --- reserve floors --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -281,38 +281,6 @@ def test_the_reserve_floor_is_kept_in_the_latest_expiring_lots():
     p = problem([incident(1, 0.5, needs={"WATER": 10})], [depot("D1", 0.0)], lots, floors={("D1", "WATER"): 4},
                 keep_reserve=True)
     assert taken(optimal(p)) == {("D1", "WATER", "EARLY"): 5, ("D1", "WATER", "LATE"): 1}
-
-
-@pytest.fixture
-def small_outbound_nearby() -> DispatchProblem:
-    """An incident next to D1, which may ship only 0.2 t a day; D2 a degree away may ship plenty."""
-    stock = [lot(code, item, 50) for code in ("D1", "D2") for item in ("TENT", "WATER")]
-    return problem([incident(1, 0.0, needs={"TENT": 8, "WATER": 10})],
-                   [depot("D1", 0.0, outbound_t=0.2), depot("D2", 1.0, outbound_t=50.0)], stock)
-
-
-def tonnes_from(p: DispatchProblem, result: PlanResult) -> dict[str, float]:
-    out = Counter()
-    for line in result.shipments:
-        out[line.depot] += line.qty * p.weight_kg[line.item] / 1000.0
-    return dict(out)
-
-
-def test_without_outbound_limits_the_nearest_depot_sends_everything(small_outbound_nearby):
-    result = optimal(small_outbound_nearby)
-    assert tonnes_from(small_outbound_nearby, result) == {"D1": pytest.approx(0.455)}
-
-
-@pytest.mark.parametrize("method", list(METHODS))
-def test_with_outbound_limits_no_depot_ships_more_than_its_daily_tonnage(small_outbound_nearby, method):
-    p = replace(small_outbound_nearby, params=replace(small_outbound_nearby.params, outbound=True))
-    result = METHODS[method](p)
-    shipped = tonnes_from(p, result)
-    assert shipped["D1"] <= 0.2 + 1e-9 and shipped["D2"] <= 50.0
-    assert result.unmet == ()
-    if method == "optimal":
-        assert result.solver.status == "optimal" and "MIP" in result.solver.method
-        assert shipped["D1"] >= 0.2 - 0.04, "the near depot is used up to its limit (within one tent)"
 
 
 # --- teams --------------------------------------------------------------------------------------------------------
