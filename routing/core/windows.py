@@ -54,14 +54,14 @@ def item_windows(rows: list[dict], categories: dict[str, str], overrides: dict[s
     """Minutes per item code: ``rows`` of windows.csv and ``overrides`` {kind: minutes} over
     ``categories`` {item code: category}; codes win over categories, overrides over rows.
 
-    Raises ``InvalidFile`` listing every row of ``where`` with an unknown kind or hours that
-    are not a positive duration."""
-    kinds = set(categories) | set(categories.values())
+    A row whose kind the catalogue does not have is left unused (the shared table names
+    every category, a region's catalogue may hold fewer). Raises ``InvalidFile`` listing
+    every row of ``where`` without a kind or with hours that are not a positive duration."""
     table, problems = {}, []
     for n, row in enumerate(rows, start=2):
         kind, hours = str(row.get("kind") or "").strip(), str(row.get("hours") or "").strip()
-        if kind not in kinds:
-            problems.append(Problem(f"line {n}", "kind", f"unknown item kind {kind!r}", n))
+        if not kind:
+            problems.append(Problem(f"line {n}", "kind", "no item kind given", n))
             continue
         try:
             table[kind] = duration_minutes(hours, f"window of {kind}")

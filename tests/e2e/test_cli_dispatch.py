@@ -120,7 +120,7 @@ def test_a_plan_is_shown_listed_and_compared_with_the_rule_of_thumb(cli, asked):
     made = cli(*with_db(asked, "dispatch", "plan"))
     assert made.code == 0, made.stderr
     assert "plan1(draft,optimal)" in flat(made.stdout) and "review,then:reliefdispatchcommit1" in flat(made.stdout)
-    assert "solver:optimal(provenoptimal)" in flat(made.stdout)
+    assert "solver:optimal(provenoptimaloverthewholenetwork)" in flat(made.stdout)
     greedy = cli(*with_db(asked, "dispatch", "plan", "--method", "greedy", "--json")).json()
     assert (greedy["plan_id"], greedy["method"], greedy["solver"]["status"]) == (2, "greedy", "heuristic")
     shown = cli(*with_db(asked, "dispatch", "show", "1", "--json")).json()
@@ -185,6 +185,14 @@ def test_a_plan_exports_pick_lists_geojson_and_a_map(cli, drafted, tmp_path):
         assert handle.read(8) == PNG_SIGNATURE
 
 
+def test_a_restriction_to_the_nearest_depots_is_reported_not_proven(cli, asked):
+    restricted = cli(*with_db(asked, "dispatch", "plan", "--nearest", "1"))
+    assert restricted.code == 0, restricted.stderr
+    assert "optimaloverthe1nearestdepotsofeachincident(andtheregiondepots),notoverthewholenetwork" in flat(
+        restricted.stdout)
+    assert "provenoptimal" not in flat(restricted.stdout)
+
+
 def test_a_plan_with_out_writes_its_files_into_the_folder(cli, asked, tmp_path):
     folder = tmp_path / "plans"
     done = cli(*with_db(asked, "dispatch", "plan", "--out", str(folder), "--json"))
@@ -203,6 +211,9 @@ BAD_INPUT = [
     (("dispatch", "plan", "--incident", "7"), 2, "no open incident 7"),
     (("dispatch", "plan", "--circuity", "0.5"), 2, "--circuity must be between 1.0 and 5.0, got 0.5"),
     (("dispatch", "plan", "--method", "best"), 2, "--method must be one of optimal, greedy; got 'best'"),
+    (("dispatch", "plan", "--window", "TENT=0h"), 2,
+     "delivery window of TENT must be a positive duration of at most 240 h such as 12h, 90m or 1h30m; got '0h'"),
+    (("dispatch", "plan", "--window", "fuel=6h"), 2, "delivery window 'fuel=6h': unknown item kind 'fuel'; use an item category"),
     (("dispatch", "plan", "--travel", "{tmp}/travel.csv"), 2, "travel.csv: 2 bad row(s)"),
     (("dispatch", "export", "1", "--format", "pdf", "--out", "{tmp}/plan.pdf"), 2, "--format must be one of csv"),
     (("incident", "add", "beyond", "--lon", "114", "--lat", "40.5"), 2, "outside the region (about 85 km from 丙旗"),

@@ -280,7 +280,7 @@ def test_item_windows_take_codes_over_categories_and_overrides_over_both():
 
 
 def test_a_bad_windows_file_lists_every_bad_row():
-    rows = [{"kind": "water", "hours": "0"}, {"kind": "fuel", "hours": "12"}]
+    rows = [{"kind": "water", "hours": "0"}, {"kind": "", "hours": "12"}, {"kind": "fuel", "hours": "12"}]
     with pytest.raises(InvalidFile) as err:
         windows.item_windows(rows, {"WATER": "water"})
     assert [p.line for p in err.value.problems] == [2, 3]
