@@ -27,7 +27,8 @@ reduced cost is negative are fixed full, positive ones removed, node potentials 
 Bellman-Ford on the residual network). All costs are integers that fit comfortably in
 64 bits, so light items are planned as exactly as heavy ones.
 
-Lazy arcs: the solve starts from each incident's nearest arcs and the region depots;
+Lazy arcs: an item with at most ``ALL_AT_ONCE`` arcs is solved over all of them in one
+round. A larger one starts from each incident's quickest arcs and the region depots;
 every omitted arc is priced with the two node potentials, and those with a
 lexicographically negative reduced cost are added and the item solved again, until none
 is left. The optimum is then an optimum over every allowed arc.
@@ -44,6 +45,7 @@ from relief.routing.core import solver
 from relief.routing.core.candidates import ItemArcs, weights
 from relief.routing.core.problem import SEGMENTS
 
+ALL_AT_ONCE = 40_000
 START_PER_SINK = 12
 MAX_ROUNDS = 200
 
@@ -97,12 +99,15 @@ def solve_item(a: ItemArcs, window_min: int, region_src: np.ndarray | None = Non
         net = _Net(np.concatenate([a.tail[idx], fixed.tails]), np.concatenate([arc_head[idx], fixed.heads]),
                    np.concatenate([arc_cap[idx], fixed.caps]), np.concatenate([arc_c12[idx], fixed.c12]),
                    np.concatenate([arc_c3[idx], fixed.c3]), fixed.supplies, fixed.nodes)
-        ok, arc_flow, pi12, pi3, objective = _lexicographic(net)
+        ok, arc_flow, pi12, pi3, objective = _lexicographic(net, priced=not chosen.all())
         if not ok:
             break
         flow = np.zeros(n_arc, np.int64)
         flow[idx] = arc_flow[:len(idx)]
         unmet_flow = arc_flow[len(idx):len(idx) + n_snk]
+        if chosen.all():
+            return ItemPlan(flow, unmet_flow.astype(np.int64), True, objective, rounds, n_arc,
+                            time.perf_counter() - start)
         rc12 = arc_c12 + pi12[a.tail] - pi12[arc_head]
         rc3 = arc_c3 + pi3[a.tail] - pi3[arc_head]
         better = ~chosen & ((rc12 < 0) | ((rc12 == 0) & (rc3 < 0)))
@@ -137,7 +142,9 @@ def _fixed_arcs(a: ItemArcs, w: np.ndarray, latest: int) -> _Net:
 def _start(a: ItemArcs, region_src: np.ndarray | None) -> np.ndarray:
     """The first candidate arcs: each sink's ``START_PER_SINK`` quickest arcs and every region-depot arc."""
     chosen = np.zeros(len(a.tail), bool)
-    if not len(a.tail):
+    if len(a.tail) <= ALL_AT_ONCE:
+        chosen[:] = True
+    if chosen.all():
         return chosen
     order = np.lexsort((a.minutes, a.head))
     sorted_head = a.head[order]
@@ -148,8 +155,10 @@ def _start(a: ItemArcs, region_src: np.ndarray | None) -> np.ndarray:
     return chosen
 
 
-def _lexicographic(net: _Net):
-    """Tiers 1-2, then tier 3 on their optimal face; returns (solved, flow, pi12, pi3, tier-1-2 cost)."""
+def _lexicographic(net: _Net, priced: bool = True):
+    """Tiers 1-2, then tier 3 on their optimal face; returns (solved, flow, pi12, pi3, tier-1-2 cost).
+
+    Without ``priced`` (no arc left to price) the tier-3 potentials are not computed (zeros)."""
     ok, f12, cost12 = solver.flow_network(net.tails, net.heads, net.caps, net.c12, net.supplies)
     if not ok:
         zeros = np.zeros(net.nodes, np.int64)
@@ -162,7 +171,8 @@ def _lexicographic(net: _Net):
     ok, f3, _ = solver.flow_network(net.tails[free], net.heads[free], net.caps[free], net.c3[free], supplies)
     if not ok:
         return False, f12, pi12, np.zeros(net.nodes, np.int64), float(cost12)
-    pi3 = potentials(net.tails[free], net.heads[free], net.caps[free], net.c3[free], f3, net.nodes)
+    pi3 = potentials(net.tails[free], net.heads[free], net.caps[free], net.c3[free], f3, net.nodes) if priced \
+        else np.zeros(net.nodes, np.int64)
     flow = np.where(full, net.caps, 0)
     flow[free] = f3
     return True, flow, pi12, pi3, float(cost12)

@@ -210,9 +210,10 @@ def test_every_item_matches_an_independent_lexicographic_lp_to_a_tenth_of_a_perc
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_lazy_arcs_reach_the_same_optimum_as_every_arc_at_once(seed, monkeypatch):
     p = random_problem(seed, n_depots=20, n_incidents=12)
+    monkeypatch.setattr(lexflow, "ALL_AT_ONCE", 0)
     monkeypatch.setattr(lexflow, "START_PER_SINK", 1)
     lazy = optimal(p)
-    monkeypatch.setattr(lexflow, "START_PER_SINK", 10 ** 6)
+    monkeypatch.setattr(lexflow, "ALL_AT_ONCE", 10 ** 9)
     whole = optimal(p)
     assert lazy.solver.rounds > 1 and whole.solver.rounds == 1
     assert lazy.solver.objective == whole.solver.objective
