@@ -21,6 +21,7 @@ FLAGS = {
     "doc": "--doc",
     "expiry": "--expires",
     "force": "--force",
+    "fleet": "--fleet",
     "format": "--format",
     "hazard": "--hazard",
     "head": "--head",

@@ -2,8 +2,9 @@
 
 A region is a folder of plain files: ``counties.geojson``, ``depots.csv``,
 ``teams.csv`` and optionally ``region.toml``, ``stock.csv``, ``items.csv``,
-``norms.csv`` (the shared ``data/items.csv`` and ``data/norms.csv`` are used when the
-folder has none), ``circuity.csv``, ``hazard_zones.csv`` and ``pastoral.csv``.
+``norms.csv``, ``vehicles.csv`` (the shared ``data/items.csv``, ``data/norms.csv`` and
+``data/vehicles.csv`` are used when the folder has none), ``circuity.csv``,
+``hazard_zones.csv``, ``pastoral.csv`` and ``fleet.csv``.
 Reading uses only the standard library, so keeper commands stay light.
 """
 
@@ -24,7 +25,7 @@ from relief.errors import InvalidFile, UnknownRegion, UnknownScenario
 
 DATA_DIR: Traversable = resources.files("relief.data")
 BUILT_IN = ("inner-mongolia", "zhaoqing")
-OPTIONAL_TABLES = ("circuity.csv", "hazard_zones.csv", "pastoral.csv")
+OPTIONAL_TABLES = ("circuity.csv", "hazard_zones.csv", "pastoral.csv", "fleet.csv")
 PASTORAL_CLASSES = ("pastoral", "semi-pastoral")
 SEASONS = ("winter_months", "blizzard", "flood")
 
@@ -36,16 +37,24 @@ COLUMNS = {
     "stock.csv": ("depot", "item", "lot", "qty"),
     "needs.csv": ("item", "basis", "per_unit", "season"),
     "team_norms.csv": ("kind", "priority_max", "people_min", "count"),
+    "team_skills.csv": ("kind", "skill"),
     "circuity.csv": ("county", "circuity"),
     "hazard_zones.csv": ("hazard", "zone", "weight", "counties"),
     "pastoral.csv": ("county", "pastoral"),
+    "vehicles.csv": ("code", "name", "payload_t", "volume_m3", "speed_kmh", "loading_min", "cost_per_trip_yuan"),
+    "fleet.csv": ("depot", "vehicle", "owned", "hire", "hire_hours"),
 }
 # Columns a table may add to its own: the county name beside an adcode, the expiry of
-# opening stock (days from today or a date), and a free-text note in any table.
+# opening stock (days from today or a date), a team's own speed and mobilisation time, a
+# headcount in a team norm, and a free-text note in any table.
 EXTRA_COLUMNS = {
     "stock.csv": ("expires_in_days", "expires"),
+    "teams.csv": ("speed_kmh", "mobilise_min"),
+    "team_norms.csv": ("people",),
     "circuity.csv": ("name",),
     "pastoral.csv": ("name",),
+    "vehicles.csv": ("source",),
+    "fleet.csv": ("name",),
 }
 
 
@@ -109,7 +118,7 @@ def region_table(folder: str | Path | None, name: str) -> list[dict]:
     """Read ``name`` (e.g. ``needs.csv``) from a region folder, else from ``data/``.
 
     Optional tables missing from both (``circuity.csv``, ``hazard_zones.csv``,
-    ``pastoral.csv``) read as an empty list.
+    ``pastoral.csv``, ``fleet.csv``) read as an empty list.
     Raises ``InvalidFile`` when a file present lacks a required column.
     """
     path = _own_or_shared(region_folder(str(folder)), name) if folder else DATA_DIR / name

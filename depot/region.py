@@ -11,15 +11,19 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from relief.depot import datafiles, db, rules, text
+from relief.depot import fleet as fleets
 from relief.depot.ledger import DocumentRequest, post
 from relief.depot.models import County, Depot, Item, Meta, ReserveNorm, Team
 from relief.depot.posting import Book, ItemFacts, Operation, plan
-from relief.errors import InvalidFile, InvalidInput, Problem, ReliefError
+from relief.errors import InvalidFile, InvalidFleet, InvalidInput, Problem, ReliefError
 
 LEVELS = ("region", "league", "county")
-REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv", "pastoral.csv", "windows.csv")
+REGION_TABLES = ("needs.csv", "team_norms.csv", "circuity.csv", "hazard_zones.csv", "pastoral.csv", "windows.csv",
+                 "vehicles.csv", "fleet.csv")
 HAZARDS = ("earthquake", "blizzard", "flood")
 TEAM_STATUSES = ("ready", "deployed", "resting")
+TEAM_SPEED = (5, 200)  # km/h, the range the plan's road speed allows too
+MAX_MOBILISE_MIN = 7 * 24 * 60
 ADCODE_LENGTH = 6  # the county table's key column holds six characters
 
 
@@ -89,7 +93,8 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     norms = [_convert(problems, "norms.csv", n, r, level=str, item=str, min_qty=_whole, max_qty=_whole)
              for n, r in enumerate(files.norms, 2)]
     teams = [_convert(problems, "teams.csv", n, r, code=_code, name=_name, kind=_name, base=_code, lon=rules.decimal_number, lat=rules.decimal_number,
-                      members=_whole, vehicles=_whole, skills=_name, status=str) for n, r in enumerate(files.teams, 2)]
+                      members=_whole, vehicles=_whole, skills=_name, status=str, speed_kmh=_optional_decimal,
+                      mobilise_min=_optional_int) for n, r in enumerate(files.teams, 2)]
     adcodes = {c["adcode"] for c in counties}
     for n, d in enumerate(depots, 2):
         if d["level"] not in LEVELS:
@@ -100,8 +105,15 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
         if t["status"] not in TEAM_STATUSES:
             problems.append(_at("teams.csv", n, "status",
                                 f"status {t['status']!r} is not one of {', '.join(TEAM_STATUSES)}"))
+        if t["speed_kmh"] is not None and not TEAM_SPEED[0] <= t["speed_kmh"] <= TEAM_SPEED[1]:
+            problems.append(_at("teams.csv", n, "speed_kmh", f"speed_kmh {t['speed_kmh']:g} is not between "
+                                f"{TEAM_SPEED[0]} and {TEAM_SPEED[1]} km/h"))
+        if t["mobilise_min"] is not None and t["mobilise_min"] > MAX_MOBILISE_MIN:
+            problems.append(_at("teams.csv", n, "mobilise_min", f"mobilise_min {t['mobilise_min']} is more than "
+                                f"{MAX_MOBILISE_MIN:,} minutes (a week)"))
     problems += _check_pastoral(region_tables["pastoral.csv"], adcodes)
     problems += _check_zones(region_tables["hazard_zones.csv"], adcodes)
+    problems += _check_fleet(region_tables["vehicles.csv"], region_tables["fleet.csv"], {d["code"] for d in depots})
     for name, rows, key in (("counties.geojson", counties, "adcode"), ("depots.csv", depots, "code"),
                             ("items.csv", items, "code"), ("teams.csv", teams, "code")):
         seen = [r[key] for r in rows if r[key] is not None]
@@ -151,13 +163,29 @@ def _check_zones(rows: list[dict], adcodes: set[str]) -> list[Problem]:
     return problems
 
 
+def _check_fleet(vehicle_rows: list[dict], fleet_rows: list[dict], depots: set[str]) -> list[Problem]:
+    """Problems of ``vehicles.csv`` and ``fleet.csv`` (see ``depot.fleet``): bad capacities,
+    speeds and counts, unknown vehicle types and depots, depots left without a vehicle."""
+    try:
+        types = fleets.vehicle_types(list(enumerate(vehicle_rows, 2)))
+        fleets.fleet(list(enumerate(fleet_rows, 2)), types, depots)
+    except InvalidFleet as exc:
+        return exc.problems
+    return []
+
+
 def _at(file: str, line: int, field: str | None, message: str) -> Problem:
     """The problem ``message`` about ``field`` at ``line`` of a region ``file``."""
     return Problem(f"{file} line {line}", field, message, line)
 
 
-def _optional_int(value: str) -> int | None:
-    return _whole(value) if str(value).strip() else None
+def _optional_int(value: str | None) -> int | None:
+    return _whole(value) if value is not None and str(value).strip() else None
+
+
+def _optional_decimal(value: str | None) -> float | None:
+    """A decimal of an optional column (None when the column or the value is absent)."""
+    return rules.decimal_number(value) if value is not None and str(value).strip() else None
 
 
 def _whole(value: object) -> int:
@@ -217,7 +245,8 @@ def _convert(problems: list[Problem], file: str, line: int, row: dict, /, **type
             out[key] = None
         except (TypeError, ValueError):
             kind_name = ("whole number" if kind in (_whole, _optional_int) else
-                         "number" if kind is rules.decimal_number else getattr(kind, "__name__", "value"))
+                         "number" if kind in (rules.decimal_number, _optional_decimal) else
+                         getattr(kind, "__name__", "value"))
             problems.append(_at(file, line, key, f"{key} {row.get(key)!r} is not a valid {kind_name}"))
             out[key] = None
     return out

@@ -232,6 +232,10 @@ class InvalidTravelTable(InvalidFile):
     """A travel-time table names unknown codes or holds bad minutes."""
 
 
+class InvalidFleet(InvalidFile):
+    """A vehicles or fleet table names an unknown depot or vehicle type, or holds a bad capacity or count."""
+
+
 class NothingToPlan(Refused):
     """There is no open incident with an unmet need to plan for."""
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from relief.depot import datafiles, db
+from relief.depot import fleet as fleets
 from relief.depot.models import (Balance, County, Depot, Incident, IncidentNeed, IncidentTeam, Item, Lot, Meta, Plan,
                                  PlanShipment, PlanTeam, ReserveNorm, Team)
 from relief.errors import UnknownIncident
@@ -125,10 +127,28 @@ def plan_params(s: Session, *, circuity: float = 1.3, speed: float = 60.0, max_h
     return PlanParams(travel, nearest, keep_reserve, start, windows=overrides)
 
 
+def fleet(s: Session, depots: set[str], fleet_file: str | None = None) -> tuple[tuple[fleets.Vehicle, ...],
+                                                                                 tuple[fleets.FleetEntry, ...]]:
+    """The region's vehicle types and depot fleet (``vehicles.csv``, ``fleet.csv``) as stored
+    by ``relief init``, with the rows of ``fleet_file`` (a fleet file the user gives for a
+    plan) in place of the region's for every depot it names; ``depots`` are the depot codes.
+
+    Raises ``InvalidFleet`` (about the setting ``fleet`` for the user's file) naming every
+    unknown depot or vehicle type and every bad count or capacity.
+    """
+    types = fleets.vehicle_types(list(enumerate(region_rows(s, "vehicles.csv"), start=2)))
+    entries = fleets.fleet(list(enumerate(region_rows(s, "fleet.csv"), start=2)), types, depots)
+    if fleet_file:
+        own = fleets.fleet(fleets.read_file(fleet_file), types, depots, Path(fleet_file).name, option="fleet")
+        entries = fleets.with_override(entries, own)
+    return types, entries
+
+
 def dispatch_problem(s: Session, params: PlanParams, *, incident_ids: list[int] | None = None,
-                     today: date) -> DispatchProblem:
+                     today: date, fleet_file: str | None = None) -> DispatchProblem:
     """The dispatch problem of the live books: open incidents' remaining needs and team
-    requests, available unexpired lots, ready teams, reserve floors.
+    requests, available unexpired lots, ready teams, reserve floors, and the vehicles
+    depots can send (``fleet``; ``fleet_file`` replaces the region's fleet of the depots it names).
 
     Raises ``UnknownIncident`` for an id that does not exist or is closed.
     """
@@ -167,8 +187,9 @@ def dispatch_problem(s: Session, params: PlanParams, *, incident_ids: list[int] 
     level = {d.code: d.level for d in depots}
     norms = {(n.level, n.item): n.min_qty for n in s.exec(select(ReserveNorm))}
     floors = {(d, i): norms.get((level[d], i), 0) for d in level for i in weights}
+    vehicles, entries = fleet(s, set(level), fleet_file)
     return DispatchProblem(incidents, depots, lots, teams, weights, floors, params, volume_m3=volumes,
-                           window_min=window_min)
+                           window_min=window_min, vehicles=vehicles, fleet=entries)
 
 
 def places(url: str) -> Places:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from relief.depot.fleet import FleetEntry, Vehicle
 from relief.errors import InvalidInput
 from relief.routing.core.travel import TravelParams
 
@@ -20,8 +21,29 @@ DEFAULT_WINDOW_MIN = 24 * 60
 
 
 @dataclass(frozen=True)
+class TeamRequest:
+    """What an incident asks of teams with one skill: ``teams`` teams and/or ``people`` people.
+
+    ``name`` is how it was asked: a team kind (``medical``) or a skill (``search-rescue``);
+    ``skill`` is the skill that covers it (``name`` itself when empty; ``routing.books``
+    resolves a kind through ``data/team_skills.csv``). Several teams may be combined to
+    reach ``people``."""
+
+    name: str
+    teams: int = 0
+    people: int = 0
+    skill: str = ""
+
+    @property
+    def need(self) -> str:
+        """The skill a team must have to cover this request."""
+        return self.skill or self.name
+
+
+@dataclass(frozen=True)
 class IncidentSpec:
-    """An open incident: its remaining needs {item: qty} and team requests {kind: n}.
+    """An open incident: its remaining needs {item: qty} and team requests (``TeamRequest``;
+    a pair ``(kind, n)`` is read as ``n`` teams of that kind).
 
     ``spread_km`` is how far, as a root-mean-square distance, the people it stands for
     live from its point (0 for an incident at one place; a county's affected population
@@ -35,8 +57,12 @@ class IncidentSpec:
     priority: int
     people: int
     needs: tuple[tuple[str, int], ...]
-    teams: tuple[tuple[str, int], ...] = ()
+    teams: tuple[TeamRequest, ...] = ()
     spread_km: float = 0.0
+
+    def __post_init__(self):
+        asked = tuple(t if isinstance(t, TeamRequest) else TeamRequest(str(t[0]), int(t[1])) for t in self.teams)
+        object.__setattr__(self, "teams", asked)
 
 
 @dataclass(frozen=True)
@@ -64,12 +90,25 @@ class LotSupply:
 
 @dataclass(frozen=True)
 class TeamSpec:
-    """A ready team and where it starts from."""
+    """A ready team: where it starts from, its headcount and skills, and how it travels.
+
+    A team has the skills it lists and its own ``kind`` (a team of a kind is taken to
+    have that kind's skill: ``routing.books`` adds it). ``speed_kmh`` and
+    ``mobilise_min`` are its own road speed and time to get going; None takes the
+    plan's speed and ``PlanParams.team_mobilise_min``."""
 
     code: str
     kind: str
     lon: float
     lat: float
+    members: int = 0
+    skills: frozenset[str] = frozenset()
+    speed_kmh: float | None = None
+    mobilise_min: int | None = None
+
+    def able(self, skill: str) -> bool:
+        """Whether this team can cover a request for ``skill``."""
+        return skill == self.kind or skill in self.skills
 
 
 @dataclass(frozen=True)
@@ -95,7 +134,10 @@ class PlanParams:
 
 @dataclass(frozen=True)
 class DispatchProblem:
-    """Everything a plan is computed from. Raises ``InvalidInput`` when inconsistent."""
+    """Everything a plan is computed from. Raises ``InvalidInput`` when inconsistent.
+
+    ``vehicles`` are the vehicle types and ``fleet`` what each depot can send in them (a
+    depot no entry names hires 10 t lorries within 2 h: ``depot.fleet.default_entry``)."""
 
     incidents: tuple[IncidentSpec, ...]
     depots: tuple[DepotSpec, ...]
@@ -106,6 +148,8 @@ class DispatchProblem:
     params: PlanParams = field(default_factory=PlanParams)
     volume_m3: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
     window_min: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+    vehicles: tuple[Vehicle, ...] = ()
+    fleet: tuple[FleetEntry, ...] = ()
 
     def window(self, item: str) -> int:
         """Minutes from the start within which ``item`` should arrive (``DEFAULT_WINDOW_MIN`` when none is set)."""
@@ -122,3 +166,10 @@ class DispatchProblem:
             for item, qty in inc.needs:
                 if item not in self.weight_kg or qty <= 0:
                     raise InvalidInput(f"incident {inc.id}: need {item}={qty} names an unknown item or no units")
+            for ask in inc.teams:
+                if ask.teams < 0 or ask.people < 0:
+                    raise InvalidInput(f"incident {inc.id}: team request {ask.name} asks for a negative number")
+        for team in self.teams:
+            if team.members < 0 or (team.speed_kmh is not None and not 5 <= team.speed_kmh <= 200) or \
+                    (team.mobilise_min is not None and team.mobilise_min < 0):
+                raise InvalidInput(f"team {team.code}: members, speed (5-200 km/h) or mobilisation out of range")

@@ -24,18 +24,20 @@ from relief.routing.core.results import Method, PlanStatus
 
 
 def plan(url: str, *, method: Method | str = Method.OPTIMAL, incident_ids: list[int] | None = None, today: date,
-         start: datetime | None = None, **options) -> PlanDocument:
+         start: datetime | None = None, fleet: str | None = None, **options) -> PlanDocument:
     """Make and save a draft plan; returns its document (see the README for the JSON keys).
 
-    ``options`` are those of ``books.plan_params``. Raises ``InvalidInput`` for an unknown
-    method, ``UnknownIncident``, ``NothingToPlan`` when no open incident needs anything.
+    ``fleet`` is a fleet file (fleet.csv form) whose rows replace the region's fleet of the
+    depots they name; ``options`` are those of ``books.plan_params``. Raises ``InvalidInput``
+    for an unknown method, ``InvalidFleet`` for a bad fleet file (nothing is saved then),
+    ``UnknownIncident``, ``NothingToPlan`` when no open incident needs anything.
     """
     method = Method.parse(method)
     incident_ids = [text.record_id(i, "incident id") for i in incident_ids or []] or None
     start = start or datetime.combine(today, datetime.now().time().replace(second=0, microsecond=0))
     with db.session(url) as s:
         params = books.plan_params(s, start=start, **options)
-        problem = books.dispatch_problem(s, params, incident_ids=incident_ids, today=today)
+        problem = books.dispatch_problem(s, params, incident_ids=incident_ids, today=today, fleet_file=fleet)
     if not any(i.needs or i.teams for i in problem.incidents):
         raise NothingToPlan("no open incident has an unmet need or team request", hint="new_incident")
     document = documents.build(problem, solve(problem, method), method, PlanStatus.DRAFT,
