@@ -55,11 +55,11 @@ def write_run(report: DrillReport, places: Places, path: str, *, force: bool = F
     earthquake = report.scenario["hazard"]["type"] == "earthquake"
     shade = ({f["county"]: f["intensity"] for f in report.felt} if earthquake else
              {a["county"]: a["displaced"] / max(a["population"], 1) for a in report.affected})
-    fig, ax = base_map(places.counties, f"drill: {report.scenario['name']}", shade,
-                       "intensity (population-weighted)" if earthquake else "share of people displaced",
-                       "YlOrRd")
+    fig, ax, proj = base_map(places.counties, f"drill: {report.scenario['name']}", shade,
+                             "intensity (population-weighted)" if earthquake else "share of people displaced",
+                             "YlOrRd")
     if report.plan:
-        draw_flows(ax, report.plan, places)
+        draw_flows(ax, report.plan, places, proj)
     with outfiles.atomic(out / "map.png") as partial:
         fig.savefig(partial, bbox_inches="tight", format="png")
     plt.close(fig)
@@ -151,9 +151,9 @@ def write_batch(result: dict, places: Places, path: str, *, force: bool = False)
         for county, fill in s["county_fill"].items():
             if fill < 0.999:
                 short[county] = short.get(county, 0) + 1
-    fig, ax = base_map(places.counties,
-                       f"how often each county is left short ({result['n']} {result['hazard']} scenarios)",
-                       {c: k / result["n"] for c, k in short.items()}, "share of scenarios short", "Reds")
+    fig, _, _ = base_map(places.counties,
+                         f"how often each county is left short ({result['n']} {result['hazard']} scenarios)",
+                         {c: k / result["n"] for c, k in short.items()}, "share of scenarios short", "Reds")
     with outfiles.atomic(out / "short_map.png") as partial:
         fig.savefig(partial, bbox_inches="tight", format="png")
     plt.close(fig)
