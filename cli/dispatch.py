@@ -61,7 +61,7 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", parser
          travel: Annotated[str | None, typer.Option("--travel", help="CSV travel table: code, county, minutes.")] = None,
          start: Annotated[str | None, typer.Option("--start", help="Departure time YYYY-MM-DDTHH:MM [default: now].")] = None,
          as_json: JsonOption = False,
-         out_dir: Annotated[str | None, typer.Option("--out", help="Also write plan.json, pick lists, GeoJSON and map here.")] = None,
+         out_dir: Annotated[str | None, typer.Option("--out", help="Also write plan.json, pick lists, waybills, GeoJSON, GeoPackage and map here.")] = None,
          force: Annotated[bool, typer.Option("--force", help="Replace files of the same names in --out.")] = False,
          db_: DbOption = None) -> None:
     """Make a draft plan for all open incidents (or the ones named)."""
@@ -125,8 +125,9 @@ def prepare(out_dir: str) -> Path:
 
 
 def write_all(doc: PlanDocument, places: Places, out_dir: str, *, force: bool = False) -> list[str]:
-    """Write plan.json, pick lists (CSV, XLSX), GeoJSON and the PNG map of ``doc`` into ``out_dir``
-    (made if needed); refuses, writing nothing, when one of them exists, unless ``force``."""
+    """Write plan.json, pick lists (CSV, XLSX), waybills (XLSX), GeoJSON, GeoPackage and the PNG
+    map of ``doc`` into ``out_dir`` (made if needed); refuses, writing nothing, when one of
+    them exists, unless ``force``."""
     from relief.routing.outputs.export import write_folder
 
     return write_folder(doc, places, prepare(out_dir), force=force)
@@ -193,11 +194,12 @@ def cancel(plan_id: PlanId, who: ActorOption = None, db_: DbOption = None) -> No
 
 @app.command(name="export")
 def export_(plan_id: PlanId,
-            fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, geojson or png.")],
+            fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, waybills, geojson, gpkg or png.")],
             out_path: Annotated[str, typer.Option("--out", help="Output file.")],
             force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
             db_: DbOption = None) -> None:
-    """Export a plan: pick lists (csv, xlsx: one sheet per depot), GeoJSON, or a PNG map."""
+    """Export a plan: pick lists (csv, xlsx: one sheet per depot), waybills (one sheet per truck),
+    GeoJSON, a GeoPackage of layers (gpkg), or a PNG map."""
     from relief.routing import books
     from relief.routing.dispatch import plans
     from relief.routing.outputs.export import export

@@ -1,10 +1,15 @@
-"""Plan outputs people use: pick lists and waybills (CSV, XLSX), GeoJSON, a PNG map.
+"""Plan outputs people use: pick lists (CSV, XLSX), waybills (XLSX), GIS layers, a PNG map.
 
-Documents in, files out: every function takes a ``PlanDocument`` and the ``Places`` it
-names (read by the caller through ``routing.books``) and never opens a database. Every
-CSV and XLSX cell passes through ``cells.safe_cell``, so an incident named like a formula
-stays text; no existing file is replaced unless asked (``force``), and each file is
-written under a temporary name and renamed when complete (``depot.outfiles``).
+Pick lists are per depot, for the warehouse (CSV, and XLSX with one sheet per depot);
+waybills are per truck, for the driver (``waybills``: one sheet per truck); the GIS
+layers are one GeoJSON FeatureCollection and a GeoPackage with a layer each for depots,
+incidents, truck runs, team routes and supply lines (``layers``); the map is drawn by
+``maps``. Documents in, files out: every function takes a ``PlanDocument`` and the
+``Places`` it names (read by the caller through ``routing.books``) and never opens a
+database. Every CSV and XLSX cell passes through ``cells.safe_cell``, so an incident
+named like a formula stays text; no existing file is replaced unless asked (``force``),
+and each file is written under a temporary name and renamed when complete
+(``depot.outfiles``).
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from relief.depot import outfiles
 from relief.depot.cells import safe_cell, safe_row
 from relief.errors import InvalidFile, InvalidInput
 from relief.routing.core.document import PlanDocument
+from relief.routing.outputs.layers import geojson
 from relief.routing.outputs.places import Places
 
-FORMATS = ("csv", "xlsx", "geojson", "png")
+# What ``export`` writes: pick lists (csv, xlsx), waybills (an XLSX workbook), GeoJSON,
+# a GeoPackage of layers and the map.
+FORMATS = ("csv", "xlsx", "waybills", "geojson", "gpkg", "png")
 
 
 def pick_rows(plan: PlanDocument, places: Places) -> list[dict]:
@@ -57,7 +65,7 @@ def check(fmt: str, out: str, *, force: bool = False) -> Path:
 
 
 def export(plan: PlanDocument, places: Places, fmt: str, out: str, *, force: bool = False) -> str:
-    """Write ``plan`` as ``fmt`` (csv, xlsx, geojson, png) to ``out``; returns the path.
+    """Write ``plan`` as ``fmt`` (one of ``FORMATS``) to ``out``; returns the path.
 
     Raises what ``check`` raises; then nothing is written.
     """
@@ -67,8 +75,8 @@ def export(plan: PlanDocument, places: Places, fmt: str, out: str, *, force: boo
 
 
 # What a plan's folder holds: (format, name after ``plan-N``).
-FOLDER = (("json", ".json"), ("csv", "-picklist.csv"), ("xlsx", "-picklists.xlsx"), ("geojson", ".geojson"),
-          ("png", ".png"))
+FOLDER = (("json", ".json"), ("csv", "-picklist.csv"), ("xlsx", "-picklists.xlsx"), ("waybills", "-waybills.xlsx"),
+          ("geojson", ".geojson"), ("gpkg", ".gpkg"), ("png", ".png"))
 
 
 def later_plan_files(folder: str | Path, after: int) -> list[Path]:
@@ -87,8 +95,8 @@ def later_plan_files(folder: str | Path, after: int) -> list[Path]:
 
 
 def write_folder(plan: PlanDocument, places: Places, folder: str | Path, *, force: bool = False) -> list[str]:
-    """Write plan-N.json, the pick lists (CSV, XLSX), GeoJSON and the PNG map of ``plan``
-    into the existing ``folder``; returns the paths.
+    """Write plan-N.json, the pick lists (CSV, XLSX), the waybills (XLSX), the GeoJSON, the
+    GeoPackage and the PNG map of ``plan`` into the existing ``folder``; returns the paths.
 
     Raises ``Refused`` (``option="force"``) naming the files that exist already, unless
     ``force``; then nothing is written.
@@ -101,12 +109,20 @@ def write_folder(plan: PlanDocument, places: Places, folder: str | Path, *, forc
 
 
 def _write(plan: PlanDocument, places: Places, fmt: str, path: Path) -> None:
-    """Write one file of ``plan`` as ``fmt`` (json, csv, xlsx, geojson, png), atomically."""
+    """Write one file of ``plan`` as ``fmt`` (json or one of ``FORMATS``), atomically."""
     with outfiles.atomic(path) as partial:
         if fmt == "csv":
             _csv(partial, pick_rows(plan, places))
         elif fmt == "xlsx":
             _xlsx(partial, plan, places)
+        elif fmt == "waybills":
+            from relief.routing.outputs import waybills
+
+            waybills.write(plan, places, partial)
+        elif fmt == "gpkg":
+            from relief.routing.outputs.layers import write_gpkg
+
+            write_gpkg(plan, places, partial)
         elif fmt in ("geojson", "json"):
             from relief.routing.core.document import as_json
 
@@ -143,42 +159,9 @@ def _xlsx(path: Path, plan: PlanDocument, places: Places) -> None:
                                  round(sum(r["weight_kg"] for r in mine), 1),
                                  round(sum(r["volume_m3"] for r in mine), 2)]))
         sheet = book.create_sheet(code[:31])
-        sheet.append([safe_cell(f"Pick list and waybills - {code} {mine[0]['depot_name']}")])
+        sheet.append([safe_cell(f"Pick list - {code} {mine[0]['depot_name']}")])
         sheet["A1"].font = Font(bold=True)
         sheet.append(safe_row(mine[0]))
         for r in mine:
             sheet.append(safe_row(r.values()))
     book.save(path)
-
-
-def geojson(plan: PlanDocument, places: Places) -> dict:
-    """Plan lines (depot to incident, per depot and incident), team routes and incident
-    points as a GeoJSON FeatureCollection (WGS84 lon/lat)."""
-    incidents, features = {i.id: i for i in plan.incidents}, []
-    legs: dict[tuple[str, int], dict] = {}
-    for line in plan.shipments:
-        leg = legs.setdefault((line.depot, line.incident), {"items": {}, "kg": 0.0, "minutes": line.minutes,
-                                                              "km": line.km})
-        leg["items"][line.item] = leg["items"].get(line.item, 0) + line.qty
-        leg["kg"] += line.qty * places.items[line.item].weight_kg
-    for (code, inc_id), leg in sorted(legs.items()):
-        d, i = places.depots[code], incidents[inc_id]
-        features.append(_line(d.lon, d.lat, i.lon, i.lat, {"kind": "shipment", "depot": code, "incident": inc_id,
-                                                            "items": leg["items"], "tonnes": round(leg["kg"] / 1000, 2),
-                                                            "km": leg["km"], "minutes": leg["minutes"]}))
-    for t in plan.teams:
-        team, i = places.teams[t.team], incidents[t.incident]
-        features.append(_line(team.lon, team.lat, i.lon, i.lat, {"kind": "team", "team": t.team,
-                                                                 "incident": t.incident, "km": t.km,
-                                                                 "minutes": t.minutes}))
-    for i in plan.incidents:
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
-                         "properties": {"kind": "incident", "id": i.id, "name": i.name, "priority": i.priority,
-                                        "people": i.people, "fill": i.fill,
-                                        "first_arrival_minutes": i.first_arrival_minutes}})
-    return {"type": "FeatureCollection", "name": f"relief plan {plan.plan_id}", "features": features}
-
-
-def _line(x1, y1, x2, y2, props: dict) -> dict:
-    return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[x1, y1], [x2, y2]]},
-            "properties": props}

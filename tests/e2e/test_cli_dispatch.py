@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
+import pyogrio
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func
@@ -180,9 +181,14 @@ def test_a_plan_exports_pick_lists_geojson_and_a_map(cli, drafted, tmp_path):
         collection = json.load(handle)
     kinds = sorted((f["geometry"]["type"], f["properties"]["kind"]) for f in collection["features"])
     assert kinds == [("LineString", "shipment"), ("LineString", "shipment"), ("LineString", "team"),
-                     ("Point", "incident")]
+                     ("Point", "depot"), ("Point", "depot"), ("Point", "incident")]
     with open(export("png", "plan.png"), "rb") as handle:
         assert handle.read(8) == PNG_SIGNATURE
+    book = load_workbook(export("waybills", "waybills.xlsx"), read_only=True)
+    assert book.sheetnames[0] == "summary" and len(book.sheetnames) >= 3, "a summary, then a sheet per waybill"
+    book.close()
+    layers = [row[0] for row in pyogrio.list_layers(export("gpkg", "plan.gpkg"))]
+    assert layers == ["depots", "incidents", "truck_runs", "team_routes", "supply_lines"]
 
 
 def test_a_restriction_to_the_nearest_depots_is_reported_not_proven(cli, asked):
@@ -199,7 +205,8 @@ def test_a_plan_with_out_writes_its_files_into_the_folder(cli, asked, tmp_path):
     assert done.code == 0, done.stderr
     doc = done.json()
     assert sorted(p.name for p in folder.iterdir()) == [
-        "plan-1-picklist.csv", "plan-1-picklists.xlsx", "plan-1.geojson", "plan-1.json", "plan-1.png"]
+        "plan-1-picklist.csv", "plan-1-picklists.xlsx", "plan-1-waybills.xlsx", "plan-1.geojson", "plan-1.gpkg",
+        "plan-1.json", "plan-1.png"]
     assert json.loads((folder / "plan-1.json").read_text(encoding="utf-8")) == doc
     assert (folder / "plan-1.png").read_bytes()[:8] == PNG_SIGNATURE
 

@@ -7,6 +7,7 @@ incidents and depot carry names a spreadsheet would run as formulas.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from datetime import datetime
 
 import pytest
@@ -18,7 +19,7 @@ from relief.errors import Refused
 from relief.routing.core import document as documents
 from relief.routing.core.methods import solve
 from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams
-from relief.routing.core.results import Method, PlanStatus
+from relief.routing.core.results import Method, PlanStatus, Truck, TruckLine, TruckStop
 from relief.routing.outputs import drill_report, export
 from relief.routing.outputs.places import DepotPlace, ItemFacts, Places
 from tests.unit.test_cells import DANGEROUS
@@ -93,6 +94,22 @@ def test_pick_lists_name_incidents_and_depots_like_formulas_as_inert_text(evil_p
     assert {r["depot_name"] for r in rows} == {"'" + EVIL_DEPOT} and {r["qty"] for r in rows} == {"1"}
 
 
+def test_waybills_and_the_map_of_incidents_named_like_formulas_or_with_dollars_hold_them_as_text(evil_plan, tmp_path):
+    doc, places = evil_plan
+    lines = {}
+    for s in doc.shipments:
+        lines.setdefault(s.incident, []).append(TruckLine(s.item, s.lot, s.qty))
+    truck = Truck(1, "D1", "=1+1 $x^", 1000.0, 10.0, 40.0 * len(doc.shipments), 0.2 * len(doc.shipments), 0,
+                  tuple(TruckStop(inc, 60 * inc, tuple(rows)) for inc, rows in sorted(lines.items())))
+    doc = doc.with_(trucks=(truck,), incidents=tuple(i if i.id != 1 else dataclasses.replace(i, name="$x^ fee $")
+                                                     for i in doc.incidents))
+    book = export.export(doc, places, "waybills", str(tmp_path / "waybills.xlsx"))
+    assert formulas(book) == []
+    values = cells(book)
+    assert set(INERT_XLSX[1:]) <= set(values) and "'" + EVIL_DEPOT in values and "'=1+1 $x^" in values
+    assert export.export(doc, places, "png", str(tmp_path / "plan.png")).endswith("plan.png")
+
+
 def test_an_export_refuses_an_existing_file_unless_forced(evil_plan, tmp_path):
     doc, places = evil_plan
     old = tmp_path / "pick.csv"
@@ -119,8 +136,18 @@ def test_a_plan_folder_with_any_file_of_the_plan_is_refused_and_nothing_is_writt
     assert [p.name for p in tmp_path.iterdir()] == ["plan-5.png"] and (tmp_path / "plan-5.png").read_bytes() == b"old"
     written = export.write_folder(doc, places, tmp_path, force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.rsplit("/", 1)[1] for p in written) == [
-        "plan-5-picklist.csv", "plan-5-picklists.xlsx", "plan-5.geojson", "plan-5.json", "plan-5.png"]
+        "plan-5-picklist.csv", "plan-5-picklists.xlsx", "plan-5-waybills.xlsx", "plan-5.geojson", "plan-5.gpkg",
+        "plan-5.json", "plan-5.png"]
     assert (tmp_path / "plan-5.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_files_of_a_later_plan_are_found_whatever_their_kind(tmp_path):
+    names = ["plan-7-waybills.xlsx", "plan-7.gpkg", "plan-7.png", "plan-4.json", "plan-x.gpkg", "notes.txt"]
+    for name in names:
+        (tmp_path / name).write_text("old", encoding="utf-8")
+    assert [p.name for p in export.later_plan_files(tmp_path, 5)] == ["plan-7-waybills.xlsx", "plan-7.gpkg",
+                                                                      "plan-7.png"]
+    assert export.later_plan_files(tmp_path, 7) == []
 
 
 def test_a_drill_folder_holding_one_of_its_files_is_refused_unless_forced(tmp_path):
