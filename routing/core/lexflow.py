@@ -45,8 +45,9 @@ from relief.routing.core import solver
 from relief.routing.core.candidates import ItemArcs, weights
 from relief.routing.core.problem import SEGMENTS
 
-ALL_AT_ONCE = 40_000
-START_PER_SINK = 12
+ALL_AT_ONCE = 100_000
+START_PER_SINK = 8
+START_COVER = 2
 MAX_ROUNDS = 200
 
 
@@ -140,7 +141,9 @@ def _fixed_arcs(a: ItemArcs, w: np.ndarray, latest: int) -> _Net:
 
 
 def _start(a: ItemArcs, region_src: np.ndarray | None) -> np.ndarray:
-    """The first candidate arcs: each sink's ``START_PER_SINK`` quickest arcs and every region-depot arc."""
+    """The first candidate arcs: all of them for a small item; else each sink's quickest
+    arcs until they hold ``START_COVER`` times its need (at least ``START_PER_SINK`` arcs),
+    and every region-depot arc."""
     chosen = np.zeros(len(a.tail), bool)
     if len(a.tail) <= ALL_AT_ONCE:
         chosen[:] = True
@@ -149,7 +152,10 @@ def _start(a: ItemArcs, region_src: np.ndarray | None) -> np.ndarray:
     order = np.lexsort((a.minutes, a.head))
     sorted_head = a.head[order]
     first = np.searchsorted(sorted_head, sorted_head, side="left")
-    chosen[order[np.arange(len(order)) - first < START_PER_SINK]] = True
+    held = np.cumsum(a.src_qty[a.tail[order]])
+    before = held - a.src_qty[a.tail[order]] - np.concatenate([[0], held])[first]
+    keep = (np.arange(len(order)) - first < START_PER_SINK) | (before < START_COVER * a.demand[sorted_head])
+    chosen[order[keep]] = True
     if region_src is not None:
         chosen |= region_src[a.tail]
     return chosen
