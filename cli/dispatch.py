@@ -26,7 +26,7 @@ def hours(minutes: int | None) -> str:
 
 
 def render(doc: PlanDocument) -> None:
-    """Print a plan document as tables: incidents, teams, totals, solver."""
+    """Print a plan document as tables: incidents, teams, trucks, totals, solver."""
     rows = [{**asdict(r), "fill_pct": f"{r.fill:.0%}", "first": hours(r.first_arrival_minutes),
              "team_first": hours(r.first_team_minutes), "unmet": ", ".join(r.unmet_items) or ""}
             for r in doc.incidents]
@@ -34,18 +34,55 @@ def render(doc: PlanDocument) -> None:
     table("incidents", [("id", "id"), ("name", "name"), ("county", "county"), ("priority", "priority"),
                         ("fill_pct", "need met"), ("first", "first supplies (h:mm)"), ("team_first", "first team"),
                         ("unmet", "short of")], rows)
-    teams = [{**asdict(t), "arrive": hours(t.minutes)} for t in doc.teams]
-    table("teams", [("team", "team"), ("kind", "kind"), ("incident", "to incident"), ("km", "km"),
-                    ("arrive", "arrives (h:mm)")], teams, empty="no team sent")
-    for miss in doc.teams_unmet:
-        out.print(f"  incident {miss.incident}: no ready {miss.kind} team for {miss.count} request(s)")
+    teams = [{**asdict(t), "arrive": hours(t.minutes), "covers": t.request or t.kind} for t in doc.teams]
+    table("teams", [("team", "team"), ("kind", "kind"), ("members", "members"), ("covers", "covers request"),
+                    ("incident", "to incident"), ("km", "km"), ("arrive", "arrives (h:mm)")], teams,
+          empty="no team sent")
+    for line in team_shortfalls(doc):
+        out.print(f"  {line}")
+    render_trucks(doc)
     t, s = doc.totals, doc.solver
     out.print(f"need met {t.fill:.1%} (priority-weighted {t.weighted_fill:.1%}, worst incident "
               f"{t.worst_fill:.1%}); {t.shipped_units:,} of {t.need_units:,} units in "
               f"{t.shipment_lines} lines, {t.tonnes:,.1f} t, {t.tonne_km:,.0f} t·km; "
               f"priority-weighted unmet {t.weighted_unmet:,.2f} item-needs")
     out.print(f"solver: {s.status.value} ({s.proof}), {s.method}; build {s.build_seconds:.3f} s, "
-              f"solve {s.seconds:.3f} s, {s.arcs:,} candidate arcs")
+              f"solve {s.seconds:.3f} s, {s.arcs:,} candidate arcs" +
+              (f"; trucks {s.truck_seconds:.3f} s" if doc.trucks else ""))
+
+
+def team_shortfalls(doc: PlanDocument) -> list[str]:
+    """One line per team request the plan leaves short: the teams and the people not covered
+    (people asked = those missing + the members of the teams the plan sends for the request)."""
+    lines = []
+    for miss in doc.teams_unmet:
+        if miss.count:
+            lines.append(f"incident {miss.incident}: no ready {miss.kind} team for {miss.count} request(s)")
+        if miss.people:
+            sent = sum(t.members for t in doc.teams if (t.incident, t.request) == (miss.incident, miss.kind))
+            lines.append(f"incident {miss.incident}: {miss.people:,} of {miss.people + sent:,} {miss.kind} people "
+                         "not covered")
+    return lines
+
+
+TRUCKS_SHOWN = 30
+
+
+def render_trucks(doc: PlanDocument) -> None:
+    """Print the trucks of a plan (the first ``TRUCKS_SHOWN``) and a line of their totals."""
+    if not doc.trucks:
+        return
+    rows = [{"id": t.id, "depot": t.depot, "vehicle": t.vehicle + (f" (trip {t.trip})" if t.trip > 1 else ""),
+             "load": f"{t.load_kg / 1000:,.1f} / {t.capacity_kg / 1000:,.0f}",
+             "m3": f"{t.load_m3:,.1f} / {t.capacity_m3:,.0f}", "depart": hours(t.depart_minutes),
+             "stops": ", ".join(f"{s.incident}@{hours(s.arrive_minutes)}" for s in t.stops)}
+            for t in doc.trucks[:TRUCKS_SHOWN]]
+    table("trucks", [("id", "truck"), ("depot", "depot"), ("vehicle", "vehicle"), ("load", "load t / capacity"),
+                     ("m3", "m³ / capacity"), ("depart", "departs (h:mm)"), ("stops", "stops (incident@h:mm)")], rows)
+    if len(doc.trucks) > TRUCKS_SHOWN:
+        out.print(f"… and {len(doc.trucks) - TRUCKS_SHOWN} more trucks (see --json or the waybills)")
+    again = sum(1 for t in doc.trucks if t.trip > 1)
+    out.print(f"{len(doc.trucks)} trucks ({again} second trips), {doc.totals.truck_km:,.0f} truck-km")
 
 
 @app.command()
@@ -59,6 +96,7 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", parser
          keep_reserve: Annotated[bool, typer.Option("--keep-reserve", help="Keep minimum norms except for priority 1.")] = False,
          window: Annotated[list[str] | None, typer.Option("--window", help="Delivery window of an item kind or code, KIND=DURATION (e.g. food=36h); repeatable.")] = None,
          travel: Annotated[str | None, typer.Option("--travel", help="CSV travel table: code, county, minutes.")] = None,
+         fleet: Annotated[str | None, typer.Option("--fleet", help="CSV fleet for this plan (depot, vehicle, owned, hire, hire_hours): replaces the region's fleet of the depots it names.")] = None,
          start: Annotated[str | None, typer.Option("--start", help="Departure time YYYY-MM-DDTHH:MM [default: now].")] = None,
          as_json: JsonOption = False,
          out_dir: Annotated[str | None, typer.Option("--out", help="Also write plan.json, pick lists, waybills, GeoJSON, GeoPackage and map here.")] = None,
@@ -81,7 +119,7 @@ def plan(incident: Annotated[list[int] | None, typer.Option("--incident", parser
     doc = dispatch.plan(target, method=method, incident_ids=incident, today=today(), start=departure(start),
                         circuity=circuity, speed=speed,
                         max_hours=max_hours, nearest=nearest, keep_reserve=keep_reserve, windows=window,
-                        travel_table=travel)
+                        travel_table=travel, fleet=fleet)
     if out_dir:
         written = write_all(doc, books.places(target), out_dir, force=force)
     if as_json:

@@ -1,15 +1,30 @@
-"""The one switch between the optimizer and the rule of thumb."""
+"""The one switch between the optimizer and the rule of thumb, and the truck stage after either."""
 
 from __future__ import annotations
+
+import dataclasses
+import time
 
 from relief.routing.core.problem import DispatchProblem
 from relief.routing.core.results import Method, PlanResult
 
 
-def solve(problem: DispatchProblem, method: Method | str = Method.OPTIMAL) -> PlanResult:
+def solve(problem: DispatchProblem, method: Method | str = Method.OPTIMAL, *, trucks: bool = True) -> PlanResult:
     """Takes a problem and a method (a ``Method`` or its name); returns what that method
-    decides. Raises ``InvalidInput`` for an unknown method name."""
+    decides, with its shipments loaded on trucks (``routing.core.trucks``: lines timed by
+    the truck arrivals, ``solver.truck_seconds`` set) unless ``trucks`` is False.
+
+    Raises ``InvalidInput`` for an unknown method name, or naming an item one unit of
+    which no vehicle of its depot can carry."""
     from relief.routing.core.greedy import greedy
     from relief.routing.core.optimize import optimal
+    from relief.routing.core.trucks import load_trucks
 
-    return optimal(problem) if Method.parse(method) is Method.OPTIMAL else greedy(problem)
+    result = optimal(problem) if Method.parse(method) is Method.OPTIMAL else greedy(problem)
+    if not trucks:
+        return result
+    start = time.perf_counter()
+    loaded = load_trucks(problem, result)
+    seconds = round(time.perf_counter() - start, 4)
+    return dataclasses.replace(loaded, solver=dataclasses.replace(loaded.solver, truck_seconds=seconds)
+                               if loaded.solver else None)

@@ -7,6 +7,8 @@ Solvers fed from numpy arrays:
   (``routing.core.lexflow``).
 * ``solve_transport``: a transportation problem with a convex shortage penalty, solved
   the same way.
+* ``solve_teams``: ready teams to team requests by skill and headcount, CP-SAT,
+  lexicographic, repeatable (see the section ``Teams (CP-SAT)``).
 
 A shortage is modelled as flow from a virtual "unmet" node into each sink through
 ``K`` parallel arcs of increasing unit cost: since the solver fills cheaper arcs first,
@@ -105,3 +107,215 @@ def solve_transport(p: Transport) -> Solution:
     return Solution(flows[:n_arcs].astype(np.int64), seg.sum(axis=1).astype(np.int64), OPTIMAL, cost, cost, seconds)
 
 
+# Teams (CP-SAT)
+#
+# ``solve_teams`` sends ready teams to team requests: each team to at most one request its
+# skills and reach allow; a request wants a number of teams and/or a headcount, which
+# several teams may reach together. Lexicographic, one CP-SAT solve per level, each keeping
+# the optimum of the levels before it: (1) priority-weighted people not covered (a missing
+# team counts as ``team_people`` people), (2) priority-weighted arrival minutes of the
+# teams sent, (3) people sent beyond the headcounts asked. Repeatable: a fixed seed, a
+# fixed number of workers searching in deterministic interleaved batches, and an effort
+# limit in deterministic time (the wall-clock limit is only a guard).
+
+TEAM_WORKERS = 2
+TEAM_SEED = 1122
+TEAM_EFFORT = 10.0  # deterministic seconds per level
+TEAM_SAFETY_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class TeamModel:
+    """Teams to team requests. ``members`` (T,) people per team; per request (R,):
+    ``want_teams``, ``want_people`` and priority ``weight``; candidate arcs ``tail`` (team
+    index) to ``head`` (request index) with arrival ``minutes``; a missing team counts as
+    ``team_people`` people."""
+
+    members: np.ndarray
+    want_teams: np.ndarray
+    want_people: np.ndarray
+    weight: np.ndarray
+    tail: np.ndarray
+    head: np.ndarray
+    minutes: np.ndarray
+    team_people: int
+
+
+def solve_teams(m: TeamModel, effort: float | None = None, hint: np.ndarray | None = None) -> Solution:
+    """Takes a ``TeamModel``, an effort limit per level in deterministic seconds (None:
+    ``TEAM_EFFORT``) and optionally a first solution to start from (``hint``: 0/1 per
+    arc, e.g. the rule of thumb's); returns a ``Solution`` with ``flow`` 1 on each arc used,
+    ``shortage`` the teams still missing per request, and the three levels folded into one
+    number as ``objective`` (and ``bound``): uncovered × W1 + minutes × W2 + excess people,
+    with W1 and W2 above anything the later levels can reach. Status optimal when CP-SAT
+    proves every level, feasible when the effort limit cut a search short, failed when it
+    found nothing (every request left uncovered then)."""
+    from ortools.sat.python import cp_model
+
+    start = time.perf_counter()
+    n_req, n_arc = len(m.want_teams), len(m.tail)
+    members = m.members[m.tail].astype(np.int64)
+    w2 = int(m.members.sum()) + 1
+    w1 = w2 * (int((m.weight[m.head] * m.minutes).sum()) + 1)
+    if n_arc == 0:
+        missing = int((m.weight * (m.team_people * m.want_teams + m.want_people)).sum())
+        return Solution(np.zeros(0, np.int64), m.want_teams.astype(np.int64), OPTIMAL, float(missing * w1),
+                        float(missing * w1), time.perf_counter() - start)
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{k}") for k in range(n_arc)]
+    for arcs in _groups(m.tail):
+        model.add_at_most_one(x[k] for k in arcs)
+    uncovered, uncovered_cost, excess = [], [], []
+    by_request = dict(zip(np.unique(m.head).tolist(), _groups(m.head)))
+    for r in range(n_req):
+        arcs = by_request.get(r, [])
+        sent = cp_model.LinearExpr.weighted_sum([x[k] for k in arcs], [int(members[k]) for k in arcs])
+        teams, people, weight = int(m.want_teams[r]), int(m.want_people[r]), int(m.weight[r])
+        if teams:
+            short = model.new_int_var(0, teams, f"teams_short{r}")
+            model.add(cp_model.LinearExpr.sum([x[k] for k in arcs]) + short >= teams)
+            uncovered += [short]
+            uncovered_cost += [weight * int(m.team_people)]
+        if people:  # a team covers at most the people asked (tightens the relaxation)
+            short = model.new_int_var(0, people, f"people_short{r}")
+            model.add(cp_model.LinearExpr.weighted_sum([x[k] for k in arcs], [min(int(members[k]), people)
+                                                                               for k in arcs]) + short >= people)
+            uncovered += [short]
+            uncovered_cost += [weight]
+        extra = model.new_int_var(0, int(sum(int(members[k]) for k in arcs)), f"excess{r}")
+        model.add(extra >= sent - people)
+        excess.append(extra)
+    levels = [cp_model.LinearExpr.weighted_sum(uncovered, uncovered_cost),
+              cp_model.LinearExpr.weighted_sum(x, (m.weight[m.head] * m.minutes).astype(np.int64).tolist()),
+              cp_model.LinearExpr.sum(excess)]
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = TEAM_WORKERS
+    solver.parameters.random_seed = TEAM_SEED
+    solver.parameters.interleave_search = True
+    solver.parameters.max_deterministic_time = TEAM_EFFORT if effort is None else effort
+    for var, value in zip(x, hint if hint is not None else ()):
+        model.add_hint(var, bool(value))
+    solver.parameters.max_time_in_seconds = TEAM_SAFETY_SECONDS
+    values, bounds, proven = [], [], True  # bounds: the levels proven, then the bound of the first one cut short
+    for level in levels:
+        model.minimize(level)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return Solution(np.zeros(n_arc, np.int64), m.want_teams.astype(np.int64), FAILED, float("nan"),
+                            float("nan"), time.perf_counter() - start)
+        value = int(round(solver.objective_value))
+        if proven:
+            bounds.append(value if status == cp_model.OPTIMAL else int(np.ceil(solver.best_objective_bound)))
+            proven = status == cp_model.OPTIMAL
+        values.append(value)
+        model.clear_hints()
+        for var in x:
+            model.add_hint(var, solver.boolean_value(var))
+        model.add(level <= value)
+    flow = np.array([int(solver.boolean_value(var)) for var in x], np.int64)
+    got = np.bincount(m.head, weights=flow, minlength=n_req).astype(np.int64)
+    shortage = np.maximum(m.want_teams - got, 0).astype(np.int64)
+    bounds += [0] * (len(values) - len(bounds))
+    objective = float(values[0] * w1 + values[1] * w2 + values[2])
+    bound = float(bounds[0] * w1 + bounds[1] * w2 + bounds[2])
+    return Solution(flow, shortage, OPTIMAL if proven else FEASIBLE, objective, bound, time.perf_counter() - start)
+
+
+def _groups(index: np.ndarray) -> list[list[int]]:
+    """Positions of ``index`` grouped by value, in order of value (each group ascending)."""
+    order = np.argsort(index, kind="stable")
+    cuts = np.nonzero(np.diff(index[order]))[0] + 1
+    return [part.tolist() for part in np.split(order, cuts)] if len(order) else []
+
+
+
+
+# Truck runs (vehicle routing)
+#
+# ``truck_routes`` groups one depot's stops into truck runs and orders them: a capacitated
+# vehicle routing problem with soft time windows (OR-Tools routing), all loads picked up
+# at the depot, every route closed (a truck comes back). ``routing.core.trucks`` builds
+# the arrays and schedules the runs it returns.
+
+ROUTE_SOLUTIONS = 100  # improving solutions the local search may find per call: the effort cap
+ROUTE_SAFETY_SECONDS = 10  # a guard against a runaway search only; the solution cap binds first
+
+
+@dataclass(frozen=True)
+class Routing:
+    """One depot's runs to plan. Node 0 is the depot, nodes 1..N-1 the stops.
+
+    ``drive`` (N, N) whole minutes of driving at the plan's speed; ``service`` (N,)
+    minutes spent at a node before driving on; ``load`` (N, 2) what a node receives, in
+    whole kg and whole litres (node 0: 0); ``window`` (N,) the minute by which a stop
+    should be reached, ``weight`` (N,) what a minute of its arrival costs (a minute past
+    its window costs ``late`` times more). Per vehicle: ``capacity`` (V, 2) kg and litres,
+    ``slowness`` (V,) factor on driving minutes (1 or more), ``ready`` (V,) the minute it
+    leaves the depot, ``fixed`` (V,) what using it costs. Arc costs are driving minutes.
+    """
+
+    drive: np.ndarray
+    service: np.ndarray
+    load: np.ndarray
+    window: np.ndarray
+    weight: np.ndarray
+    capacity: np.ndarray
+    slowness: np.ndarray
+    ready: np.ndarray
+    fixed: np.ndarray
+    late: int = 10
+
+
+def truck_routes(r: Routing, solutions: int = ROUTE_SOLUTIONS) -> list[list[int]] | None:
+    """Takes a ``Routing``; returns, per vehicle, the stops (node numbers) it visits in
+    order ([] for a vehicle not used), or None when the search finds no solution.
+
+    Search: PATH_CHEAPEST_ARC for the first solution, then greedy descent (local search
+    to a local optimum, no metaheuristic) stopped after ``solutions`` improving solutions:
+    deterministic, so the same arrays always give the same routes.
+    """
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    nodes, vehicles = len(r.service), len(r.ready)
+    manager = pywrapcp.RoutingIndexManager(nodes, vehicles, 0)
+    model = pywrapcp.RoutingModel(manager)
+    arc_cost, transit = {}, {}
+    for factor in sorted(set(r.slowness.tolist())):
+        drive = np.rint(r.drive * factor).astype(np.int64)
+        arc_cost[factor] = model.RegisterTransitMatrix(drive.tolist())
+        transit[factor] = model.RegisterTransitMatrix((drive + r.service[:, None]).tolist())
+    for v in range(vehicles):
+        model.SetArcCostEvaluatorOfVehicle(arc_cost[float(r.slowness[v])], v)
+        model.SetFixedCostOfVehicle(int(r.fixed[v]), v)
+    for column, name in ((0, "kg"), (1, "litres")):
+        demand = model.RegisterUnaryTransitVector(r.load[:, column].astype(np.int64).tolist())
+        model.AddDimensionWithVehicleCapacity(demand, 0, r.capacity[:, column].astype(np.int64).tolist(), True, name)
+    horizon = int(r.ready.max() + (r.drive.max() * r.slowness.max() + r.service.max() + 1) * nodes + 1)
+    evaluators = [transit[float(f)] for f in r.slowness]
+    # "time" carries the soft windows (lateness), "clock" the same times at a cost per minute of arrival
+    for name in ("time", "clock"):
+        model.AddDimensionWithVehicleTransits(evaluators, 0, horizon, False, name)
+    time_dim, clock = model.GetDimensionOrDie("time"), model.GetDimensionOrDie("clock")
+    for v in range(vehicles):
+        for dim in (time_dim, clock):
+            dim.CumulVar(model.Start(v)).SetValue(int(r.ready[v]))
+    for node in range(1, nodes):
+        index = manager.NodeToIndex(node)
+        time_dim.SetCumulVarSoftUpperBound(index, int(r.window[node]), int(r.late * r.weight[node]))
+        clock.SetCumulVarSoftUpperBound(index, 0, int(r.weight[node]))
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    search.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    search.solution_limit = solutions
+    search.time_limit.seconds = ROUTE_SAFETY_SECONDS
+    found = model.SolveWithParameters(search)
+    if found is None:
+        return None
+    routes = []
+    for v in range(vehicles):
+        index, stops = found.Value(model.NextVar(model.Start(v))), []
+        while not model.IsEnd(index):
+            stops.append(manager.IndexToNode(index))
+            index = found.Value(model.NextVar(index))
+        routes.append(stops)
+    return routes

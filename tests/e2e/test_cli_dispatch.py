@@ -257,3 +257,51 @@ def test_planning_with_nothing_to_plan_exits_1(cli, stocked):
     assert (done.code, done.stdout) == (1, "")
     assert done.errors() == ["error: no open incident has an unmet need or team request; add one with "
                              "`relief incident add`"]
+
+
+def test_a_plan_loads_its_lines_on_trucks_that_carry_exactly_those_lines(cli, asked):
+    doc = cli(*with_db(asked, "dispatch", "plan", "--json", "--start", "2026-11-22T08:00")).json()
+    carried = sorted((t["depot"], stop["incident"], ln["item"], ln["lot"], ln["qty"], stop["arrive_minutes"])
+                     for t in doc["trucks"] for stop in t["stops"] for ln in stop["lines"])
+    assert carried == sorted((s["depot"], s["incident"], s["item"], s["lot"], s["qty"], s["minutes"])
+                             for s in doc["shipments"])
+    # the tiny region has no fleet.csv: every depot hires 10 t lorries within 2 h, loaded in 30 min
+    assert {(t["depot"], t["vehicle"], t["depart_minutes"], t["trip"]) for t in doc["trucks"]} == {
+        ("R99", "T10", 150, 1), ("C990102", "T10", 150, 1)}
+    assert [t["id"] for t in doc["trucks"]] == [1, 2] and doc["totals"]["trucks"] == 2
+    assert set(doc["trucks"][0]) == {"id", "depot", "vehicle", "capacity_kg", "capacity_m3", "load_kg", "load_m3",
+                                     "depart_minutes", "stops", "trip", "km"}
+    tents = next(t for t in doc["trucks"] if t["depot"] == "R99")
+    assert (tents["id"], tents["load_kg"], tents["capacity_kg"]) == (2, 4 * 40.0, 10_000.0), "ids go by depot code"
+
+
+def test_a_fleet_file_for_the_plan_replaces_the_depots_fleet(cli, asked, tmp_path):
+    (tmp_path / "fleet.csv").write_text("depot,vehicle,owned,hire,hire_hours\nR99,T5,1,0,\n", encoding="utf-8")
+    doc = cli(*with_db(asked, "dispatch", "plan", "--json", "--fleet", str(tmp_path / "fleet.csv"))).json()
+    assert {(t["depot"], t["vehicle"], t["depart_minutes"]) for t in doc["trucks"]} == {
+        ("R99", "T5", 20), ("C990102", "T10", 150)}, "R99's own 5 t lorry leaves after its 20 min of loading"
+
+
+def test_the_plan_table_lists_the_trucks_and_their_totals(cli, asked):
+    shown = flat(cli(*with_db(asked, "dispatch", "plan", "--start", "2026-11-22T08:00")).stdout)
+    assert "│2│R99│T10│0.2/10│0.8/38│2:30│1@" in shown, "truck 2 takes R99's 4 tents (0.16 t, 0.8 m³)"
+    assert "2trucks(0secondtrips)," in shown and "truck-km" in shown
+
+
+BAD_FLEETS = [
+    ("R99,T30,1,0,", "line 2: vehicle 'T30' is not a vehicle type; known types: T10, T20, T5"),
+    ("X1,T10,1,0,", "line 2: depot 'X1' is not a depot of the region"),
+    ("R99,T10,0,0,", "line 2: depot R99 has no vehicle: owned and hire are 0 on every row of it"),
+    ("R99,T10,one,0,", "line 2: owned must be a whole number from 0 to 1,000, got 'one'"),
+    ("R99,T10,0,2,-1", "line 2: hire_hours must be a number from 0 to 240 hours, got '-1'"),
+]
+
+
+@pytest.mark.parametrize("row, problem", BAD_FLEETS, ids=[r for r, _ in BAD_FLEETS])
+def test_a_bad_fleet_file_exits_2_naming_the_value_and_saves_no_plan(cli, asked, tmp_path, row, problem):
+    (tmp_path / "fleet.csv").write_text(f"depot,vehicle,owned,hire,hire_hours\n{row}\n", encoding="utf-8")
+    done = cli(*with_db(asked, "dispatch", "plan", "--fleet", str(tmp_path / "fleet.csv")))
+    assert (done.code, done.stdout) == (2, "")
+    assert done.errors() == ["error: fleet.csv: 1 bad row(s) (--fleet)"]
+    assert any(line.strip().startswith(f"fleet.csv {problem}") for line in done.stderr.splitlines()), done.stderr
+    assert cli(*with_db(asked, "dispatch", "list", "--json")).json() == []

@@ -215,13 +215,17 @@ def test_a_plan_is_saved_as_a_draft_with_the_documented_keys(drafted, today):
     assert (doc["plan_id"], doc["status"], doc["method"]) == (1, "draft", "optimal")
     assert {"circuity", "speed", "max_hours"} <= set(doc["params"])
     assert (doc["params"]["circuity"], doc["params"]["speed"], doc["params"]["max_hours"]) == (1.3, 60.0, None)
+    # the line arrives with its truck: the tiny region has no fleet, so R99 hires a 10 t lorry (2 h), loads it
+    # (30 min, in place of the 30 min of handling) and drives 220 min
     assert doc["shipments"] == [{"depot": "R99", "incident": 1, "item": "TENT", "lot": "-", "qty": 4,
-                                 "km": pytest.approx(219.8, abs=0.1), "minutes": 250}]
+                                 "km": pytest.approx(219.8, abs=0.1), "minutes": 120 + 30 + 220}]
+    assert [(t["vehicle"], t["depart_minutes"], t["stops"][0]["arrive_minutes"]) for t in doc["trucks"]] == [
+        ("T10", 150, 370)]
     assert [{k: t[k] for k in ("team", "incident", "minutes")} for t in doc["teams"]] == [
         {"team": "T01", "incident": 1, "minutes": 280}]
     assert doc["unmet"] == []
     assert [{k: r[k] for k in ("id", "county", "fill", "first_arrival_minutes")} for r in doc["incidents"]] == [
-        {"id": 1, "county": "990201", "fill": 1.0, "first_arrival_minutes": 250}]
+        {"id": 1, "county": "990201", "fill": 1.0, "first_arrival_minutes": 370}]
     assert (doc["totals"]["shipped_units"], doc["totals"]["unmet_units"]) == (4, 0)
     assert {"status", "objective", "bound", "seconds"} <= set(doc["solver"]) and doc["solver"]["status"] == "optimal"
     assert as_json(plans.show(url, 1)) == doc
@@ -397,7 +401,9 @@ def test_a_measured_travel_time_replaces_the_estimate(tents_asked_far_east, toda
     table = tmp_path / "travel.csv"
     table.write_text("code,county,minutes\nR99,990201,95\nT01,990201,100\n", encoding="utf-8")
     doc = plan(tents_asked_far_east, today, travel_table=str(table))
-    assert [s["minutes"] for s in doc["shipments"]] == [95] and [t["minutes"] for t in doc["teams"]] == [100]
+    (truck,) = doc["trucks"]  # hired in 2 h and loaded in 30 min; its loading replaces the 30 min of handling
+    assert [s["minutes"] for s in doc["shipments"]] == [truck["depart_minutes"] + 95 - 30] == [215]
+    assert [t["minutes"] for t in doc["teams"]] == [100]
     assert doc["params"]["travel_table"] is True
 
 

@@ -157,8 +157,9 @@ def test_a_slowed_county_gets_later_first_deliveries(water_at_r99, tmp_path, tod
     polygon = first_delivery(tabletop(tmp_path, 'slow = [{ polygon = [[111.2, 40.2], [111.8, 40.2], [111.8, 40.8], '
                                                 '[111.2, 40.8]], factor = 2.0 }]', name="polygon"))
     assert normal < polygon < county
-    assert county - 30 == pytest.approx(3 * (normal - 30), abs=2)  # the 30 minutes of handling are not slowed
-    assert polygon - 30 == pytest.approx(2 * (normal - 30), abs=2)
+    # the truck's 2 h of hiring (the tiny region has no fleet) and 30 minutes of loading are not slowed
+    assert county - 150 == pytest.approx(3 * (normal - 150), abs=2)
+    assert polygon - 150 == pytest.approx(2 * (normal - 150), abs=2)
 
 
 UNKNOWN_CODES = [
