@@ -181,6 +181,7 @@ def test_a_plan_exports_pick_lists_geojson_and_a_map(cli, drafted, tmp_path):
         collection = json.load(handle)
     kinds = sorted((f["geometry"]["type"], f["properties"]["kind"]) for f in collection["features"])
     assert kinds == [("LineString", "shipment"), ("LineString", "shipment"), ("LineString", "team"),
+                     ("LineString", "truck"), ("LineString", "truck"),  # one truck from each depot
                      ("Point", "depot"), ("Point", "depot"), ("Point", "incident")]
     with open(export("png", "plan.png"), "rb") as handle:
         assert handle.read(8) == PNG_SIGNATURE
