@@ -175,7 +175,8 @@ def read_file(path: str) -> list[tuple[int, dict]]:
                            option="fleet") from None
     header = [h.strip() for h in lines[0]] if lines else []
     try:
-        check_columns(file.name, header, datafiles.COLUMNS["fleet.csv"], datafiles.EXTRA_COLUMNS["fleet.csv"] + ("note",))
+        check_columns(file.name, header, datafiles.COLUMNS["fleet.csv"],
+                      datafiles.EXTRA_COLUMNS["fleet.csv"] + ("note",))
     except InvalidFile as exc:
         raise InvalidFleet(f"fleet {exc}", option="fleet") from None
     return [(n, dict(zip(header, line))) for n, line in enumerate(lines[1:], start=2) if any(c.strip() for c in line)]
