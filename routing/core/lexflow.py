@@ -36,7 +36,10 @@ is left. The optimum is then an optimum over every allowed arc.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +52,8 @@ ALL_AT_ONCE = 100_000
 START_PER_SINK = 8
 START_COVER = 2
 MAX_ROUNDS = 200
+PARALLEL_ARCS = 400_000  # from this many arcs in all, items are solved in two processes
+_PENDING: list = []
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,50 @@ def solve_item(a: ItemArcs, window_min: int, region_src: np.ndarray | None = Non
         chosen |= better
     unmet = a.demand - np.bincount(a.head, weights=flow, minlength=n_snk).astype(np.int64)
     return ItemPlan(flow, unmet, False, objective, rounds, int(chosen.sum()), time.perf_counter() - start)
+
+
+def solve_items(jobs: list[tuple[ItemArcs, int, np.ndarray | None]]) -> list[ItemPlan]:
+    """Solve every (arcs, window, region sources) job with ``solve_item``; returns the plans in order.
+
+    A large problem (``PARALLEL_ARCS`` arcs or more) on a machine with two or more cores
+    is split between two forked worker processes, items dealt by size so that both get
+    about half the arcs; the plans are the same as in one process."""
+    total = sum(len(job[0].tail) for job in jobs)
+    if total < PARALLEL_ARCS or (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return [solve_item(*job) for job in jobs]
+    global _PENDING
+    _PENDING = jobs
+    order = sorted(range(len(jobs)), key=lambda n: -len(jobs[n][0].tail))
+    halves: list[list[int]] = [[], []]
+    load = [0, 0]
+    for n in order:
+        side = 0 if load[0] <= load[1] else 1
+        halves[side].append(n)
+        load[side] += len(jobs[n][0].tail)
+    try:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = list(pool.map(_solve_pending, halves))
+    finally:
+        _PENDING = []
+    plans: list[ItemPlan | None] = [None] * len(jobs)
+    for half, results in zip(halves, done):
+        for n, (nonzero, values, rest) in zip(half, results):
+            flow = np.zeros(len(jobs[n][0].tail), np.int64)
+            flow[nonzero] = values
+            plans[n] = ItemPlan(flow, *rest)
+    return plans
+
+
+def _solve_pending(indices: list[int]) -> list[tuple]:
+    """Solve the pending jobs named (in a worker); returns each plan with its flow as (nonzero, values)."""
+    out = []
+    for n in indices:
+        plan = solve_item(*_PENDING[n])
+        nonzero = np.nonzero(plan.flow)[0]
+        out.append((nonzero, plan.flow[nonzero], (plan.unmet, plan.solved, plan.objective, plan.rounds, plan.arcs,
+                                                  plan.seconds)))
+    return out
 
 
 def _fixed_arcs(a: ItemArcs, w: np.ndarray, latest: int) -> _Net:

@@ -285,3 +285,16 @@ def test_a_bad_windows_file_lists_every_bad_row():
     with pytest.raises(InvalidFile) as err:
         windows.item_windows(rows, {"WATER": "water"})
     assert [p.line for p in err.value.problems] == [2, 3]
+
+
+def test_items_solved_in_two_processes_give_the_same_plans(monkeypatch):
+    p = random_problem(4, n_depots=20, n_incidents=12)
+    from relief.routing.core.candidates import item_arcs, network
+    net = network(p)
+    jobs = [(item_arcs(p, net, item), p.window(item), None) for item in sorted(WEIGHT_KG)]
+    alone = lexflow.solve_items(jobs)
+    monkeypatch.setattr(lexflow, "PARALLEL_ARCS", 0)
+    shared = lexflow.solve_items(jobs)
+    for one, two in zip(alone, shared):
+        assert np.array_equal(one.flow, two.flow) and np.array_equal(one.unmet, two.unmet)
+        assert one.objective == two.objective
