@@ -74,7 +74,8 @@ def team_list(status: Annotated[str | None, typer.Option("--status", help="ready
         print_json(rows)
         return
     table(None, [("code", "code"), ("name", "name"), ("kind", "kind"), ("base", "base"), ("members", "members"),
-                 ("vehicles", "vehicles"), ("skills", "skills"), ("status", "status")], rows, empty="no team matches")
+                 ("vehicles", "vehicles"), ("skills", "skills"), ("speed_kmh", "km/h"),
+                 ("mobilise_min", "mobilise (min)"), ("status", "status")], rows, empty="no team matches")
 
 
 @teams.command("status")

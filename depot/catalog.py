@@ -65,13 +65,14 @@ def items(s: Session, *, category: str | None = None) -> list[dict]:
 
 def teams(s: Session, *, status: str | None = None) -> list[dict]:
     """Teams ordered by code. Keys: code, name, kind, base, lon, lat, members, vehicles,
-    skills (list), status."""
+    skills (list), status, speed_kmh and mobilise_min (None: the plan's speed and default
+    mobilisation)."""
     query = select(Team).order_by(Team.code)
     if status:
         query = query.where(Team.status == status)
     return [{"code": t.code, "name": t.name, "kind": t.kind, "base": t.base, "lon": t.lon, "lat": t.lat,
              "members": t.members, "vehicles": t.vehicles, "skills": [k for k in t.skills.split(";") if k],
-             "status": t.status} for t in s.exec(query)]
+             "status": t.status, "speed_kmh": t.speed_kmh, "mobilise_min": t.mobilise_min} for t in s.exec(query)]
 
 
 def set_team_status(url: str, code: str, status: str) -> dict:

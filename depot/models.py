@@ -82,7 +82,9 @@ class ReserveNorm(Record, table=True):
 
 
 class Team(Record, table=True):
-    """A relief or rescue team with its home base and readiness."""
+    """A relief or rescue team with its home base, headcount, skills (``;``-separated) and
+    readiness; its own road speed (km/h) and mobilisation time (minutes), None for the
+    plan's speed and default mobilisation."""
 
     code: str = Field(primary_key=True)
     name: str
@@ -94,6 +96,8 @@ class Team(Record, table=True):
     vehicles: int
     skills: str
     status: str
+    speed_kmh: float | None = None
+    mobilise_min: int | None = None
 
 
 class Lot(Record, table=True):
@@ -169,11 +173,13 @@ class IncidentNeed(Record, table=True):
 
 
 class IncidentTeam(Record, table=True):
-    """Number of teams of a kind an incident asks for."""
+    """A team request of an incident: ``count`` teams and/or ``people`` people of a team
+    kind or a skill (``kind``)."""
 
     incident: int = Field(primary_key=True, foreign_key="incident.id")
     kind: str = Field(primary_key=True)
     count: int
+    people: int = 0
 
 
 class Plan(Record, table=True):
@@ -203,10 +209,11 @@ class PlanShipment(Record, table=True):
 
 
 class PlanTeam(Record, table=True):
-    """A team sent to an incident by a plan."""
+    """A team sent to an incident by a plan, and the team request of the incident it covers."""
 
     plan: int = Field(primary_key=True, foreign_key="plan.id")
     team: str = Field(primary_key=True)
     incident: int
     km: float
     minutes: int
+    request: str = ""

@@ -4,7 +4,7 @@ Read on every start-up, so it imports nothing: the revision check in ``depot.db`
 ``alembic_version`` with these ids without loading Alembic.
 """
 
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 BASELINE = REVISIONS[0]
 

@@ -24,7 +24,9 @@ from relief.depot.posting import Book, ItemFacts, Operation, plan
 SQUARE = '{"type": "Polygon", "coordinates": [[[110, 40], [111, 40], [111, 41], [110, 41], [110, 40]]]}'
 DOCUMENTS = 4
 MOVEMENTS = 5  # two receipts, an issue, and a transfer (out and in)
-LATER_COLUMNS = {"movement": ("hash",)}  # columns the models gained after that release (revision 0004)
+# columns the models gained after that release (revisions 0004 and 0005)
+LATER_COLUMNS = {"movement": ("hash",), "team": ("speed_kmh", "mobilise_min"), "incidentteam": ("people",),
+                 "planteam": ("request",)}
 
 
 def previous_schema(url: str) -> str:

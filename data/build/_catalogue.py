@@ -158,6 +158,11 @@ ZQ_CITY_TEAMS = [
     ("肇庆市红十字医疗救护队", "medical", 36, 6, "first-aid;psychosocial;logistics"),
 ]
 ZQ_COUNTY_SKILLS = "shelter;distribution;first-aid;water"
+# How teams travel (assumptions, see data/README.md): a convoy of the team's own vehicles on
+# trunk roads, slower with 10 or more vehicles; minutes from the call until it leaves its
+# base, by the level of the depot it is based at.
+TEAM_SPEED, TEAM_SPEED_LONG_CONVOY, LONG_CONVOY = 70, 60, 10
+TEAM_MOBILISE_MIN = {"region": 60, "league": 90, "county": 120}
 
 REGIONS = {
     "inner-mongolia": {

@@ -43,7 +43,7 @@ import _catalogue as cat
 DATA = Path(__file__).resolve().parent.parent
 ITEM_COLS = "code,name,name_en,unit,weight_kg,volume_m3,shelf_life_days,category".split(",")
 DEPOT_COLS = "code,name,level,county,lon,lat,capacity_m3,outbound_t_day".split(",")
-TEAM_COLS = "code,name,kind,base,lon,lat,members,vehicles,skills,status".split(",")
+TEAM_COLS = "code,name,kind,base,lon,lat,members,vehicles,skills,speed_kmh,mobilise_min,status".split(",")
 STOCK_COLS = "depot,item,lot,expires_in_days,qty".split(",")
 # Nominal day the sample stock is counted; only used to name lots by production month.
 STOCK_DAY = dt.date(2025, 11, 1)
@@ -178,7 +178,7 @@ def build_teams(depots, counties, cfg):
     for name, kind, members, vehicles, skills in fixed:
         n += 1
         rows.append((f"T{n:02d}", name, kind, centre["code"], *centre["pos"], members, vehicles,
-                     skills, "ready"))
+                     skills, *team_travel("region", vehicles), "ready"))
     for d, pop in zip(local, pops):
         n += 1
         if cfg["leagues"]:
@@ -191,8 +191,14 @@ def build_teams(depots, counties, cfg):
             skills, status = cat.ZQ_COUNTY_SKILLS, "ready"
             members, vehicles = round(scale(pop, pops, 20, 32)), round(scale(pop, pops, 3, 5))
         rows.append((f"T{n:02d}", name, "relief", d["code"], *d["pos"], members, vehicles,
-                     skills, status))
+                     skills, *team_travel(d["level"], vehicles), status))
     return rows
+
+
+def team_travel(level, vehicles):
+    """(speed_kmh, mobilise_min) of a team: assumptions stated in data/README.md (teams.csv)."""
+    speed = cat.TEAM_SPEED_LONG_CONVOY if vehicles >= cat.LONG_CONVOY else cat.TEAM_SPEED
+    return speed, cat.TEAM_MOBILISE_MIN[level]
 
 
 def quantity(depot, item, lo, hi, wealth, rng):
