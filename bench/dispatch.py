@@ -17,7 +17,8 @@ in memory, so that only the planner is measured (no database reads while plannin
   0.5-600 kg (some perishable, with expiry dates), one to three lots in about half the
   depot-item pairs with lognormal quantities (total stock about equal to total need),
   1,000 incidents near county depots needing 5-15 items each, and 200 teams (relief,
-  medical, psych) whose requests follow ``data/team_norms.csv``.
+  medical, psych; 20-60 people, four in ten relief teams trained in search and rescue)
+  whose requests follow ``data/team_norms.csv``.
 
 For each instance and method it reports:
 
@@ -100,6 +101,7 @@ TARGET_IM_SOLVE_S = 0.5
 TARGET_NATIONAL_WALL_S = 5.0
 BOX_LON, BOX_LAT = (75.0, 134.0), (18.0, 53.0)
 TEAM_KINDS = {"relief": 0.5, "medical": 0.35, "psych": 0.15}
+TEAM_SKILLS = {"relief": "shelter;distribution", "medical": "first-aid", "psych": "psychosocial;first-aid"}
 PRIORITY_SHARES = (0.1, 0.2, 0.3, 0.4)
 LEVEL_STOCK = {"region": 20.0, "league": 5.0, "county": 1.0}
 LEVEL_OUTBOUND_T = {"region": 400.0, "league": 120.0, "county": 30.0}
@@ -134,7 +136,7 @@ def inner_mongolia(seed: int, folder: str) -> tuple[DispatchProblem, dict]:
         incidents.append(IncidentSpec(
             n, f"{county.name} incident", county.adcode, county.lon, county.lat, int(p), people,
             tuple(sorted((k, v) for k, v in wanted.items() if k in base.weight_kg and v > 0)),
-            tuple(sorted((k, v) for k, v in teams.items() if v > 0))))
+            tuple(teams[k] for k in sorted(teams))))
     problem = dataclasses.replace(base, incidents=tuple(incidents))
     return problem, {"setup_s": time.perf_counter() - start}
 
@@ -192,7 +194,7 @@ def national(seed: int, n_depots: int = 2900, n_incidents: int = 1000, n_items: 
         teams = needs.derive_teams(int(people[n]), int(priority[n]), team_norms)
         incidents.append(IncidentSpec(n + 1, f"incident {n + 1}", f"X{n + 1:05d}", round(float(inc_lon[n]), 4),
                                       round(float(inc_lat[n]), 4), int(priority[n]), int(people[n]),
-                                      tuple(wanted), tuple(sorted(teams.items()))))
+                                      tuple(wanted), tuple(teams[k] for k in sorted(teams))))
 
     # lots: about half the depot-item pairs hold 1-3 lots; stock of an item ~ its total need
     held = rng.random((n_depots, n_items)) < 0.5
@@ -213,7 +215,13 @@ def national(seed: int, n_depots: int = 2900, n_incidents: int = 1000, n_items: 
     team_sites = [d for d in depots if d.level != "county"]
     kinds = rng.choice(list(TEAM_KINDS), n_teams, p=list(TEAM_KINDS.values()))
     where = rng.integers(0, len(team_sites), n_teams)
-    teams = tuple(TeamSpec(f"T{k:03d}", str(kinds[k]), team_sites[where[k]].lon, team_sites[where[k]].lat)
+    members = rng.integers(20, 61, n_teams)
+    rescue = rng.random(n_teams) < 0.4  # relief teams trained in search and rescue
+    covers = needs.team_skills(datafiles.region_table(None, "team_skills.csv"))
+    skills = [TEAM_SKILLS[str(kinds[k])] + (";search-rescue" if rescue[k] and kinds[k] == "relief" else "")
+              for k in range(n_teams)]
+    teams = tuple(TeamSpec(f"T{k:03d}", str(kinds[k]), team_sites[where[k]].lon, team_sites[where[k]].lat,
+                           int(members[k]), needs.abilities(str(kinds[k]), skills[k], covers))
                   for k in range(n_teams))
     params = PlanParams(nearest=30, start=START)
     problem = DispatchProblem(tuple(incidents), depots, tuple(lots), teams, weight_kg, {}, params)
@@ -233,7 +241,7 @@ def describe(p: DispatchProblem) -> dict:
             "items": len({i for inc in p.incidents for i, _ in inc.needs}), "catalogue_items": len(p.weight_kg),
             "lots": len(p.lots), "teams": len(p.teams), "needs": sum(len(i.needs) for i in p.incidents),
             "need_units": sum(q for i in p.incidents for _, q in i.needs),
-            "team_requests": sum(c for i in p.incidents for _, c in i.teams),
+            "team_requests": sum(ask.teams or 1 for i in p.incidents for ask in i.teams),
             "stock_units": sum(lot.qty for lot in p.lots)}
 
 

@@ -35,7 +35,7 @@ def render(doc: PlanDocument) -> None:
                         ("fill_pct", "need met"), ("first", "first supplies (h:mm)"), ("team_first", "first team"),
                         ("unmet", "short of")], rows)
     teams = [{**asdict(t), "arrive": hours(t.minutes), "covers": t.request or t.kind} for t in doc.teams]
-    table("teams", [("team", "team"), ("kind", "kind"), ("members", "members"), ("covers", "covers request"),
+    table("teams", [("team", "team"), ("kind", "kind"), ("members", "members"), ("covers", "covers"),
                     ("incident", "to incident"), ("km", "km"), ("arrive", "arrives (h:mm)")], teams,
           empty="no team sent")
     for line in team_shortfalls(doc):

@@ -11,10 +11,17 @@ from relief.cli.common import DbOption, JsonOption, out, print_json, table, toda
 app = typer.Typer(help="Incidents: where people need relief, how many, how urgently.", no_args_is_help=True)
 
 
+def _teams_text(teams: list[dict]) -> str:
+    """Team requests as they are typed: ``medical=1, search-rescue=30p``."""
+    from relief.routing.core.needs import team_request_text
+
+    return ", ".join(team_request_text(t["kind"], t["count"], t.get("people", 0)) for t in teams)
+
+
 def _render(rows: list[dict]) -> None:
     for r in rows:
         r["needs_text"] = f"{len(r['needs'])} items, {sum(n['qty'] for n in r['needs']):,} units"
-        r["teams_text"] = ", ".join(f"{t['kind']}={t['count']}" for t in r["teams"])
+        r["teams_text"] = _teams_text(r["teams"])
     table(None, [("id", "id"), ("name", "name"), ("county_name", "county"), ("priority", "priority"),
                  ("people", "people"), ("status", "status"), ("needs_text", "needs"), ("teams_text", "teams")],
           rows, empty="no incidents")
@@ -24,7 +31,7 @@ def _detail(row: dict) -> None:
     out.print(f"incident {row['id']} {row['name']!r} in {row['county_name']} ({row['county']}), "
               f"priority {row['priority']}, {row['people']:,} people")
     out.print("  needs: " + (", ".join(f"{n['item']}={n['qty']:,}" for n in row["needs"]) or "none"))
-    out.print("  teams: " + (", ".join(f"{t['kind']}={t['count']}" for t in row["teams"]) or "none"))
+    out.print("  teams: " + (_teams_text(row["teams"]) or "none"))
 
 
 @app.command()
@@ -34,7 +41,7 @@ def add(name: Annotated[str, typer.Argument(help="A short name, e.g. 'Aohan floo
         people: Annotated[str, typer.Option("--people", help="People displaced (0 or more).")] = "0",
         priority: Annotated[str, typer.Option("--priority", help="1 (most urgent, level I) to 4.")] = "3",
         need: Annotated[list[str] | None, typer.Option("--need", help="ITEM=QTY; repeat. Others derive from people.")] = None,
-        team: Annotated[list[str] | None, typer.Option("--team", help="KIND=N (relief, medical, psych); repeat.")] = None,
+        team: Annotated[list[str] | None, typer.Option("--team", help="Teams of a kind or skill: NAME=N teams, NAME=Np people or NAME=N+Mp (e.g. medical=1, search-rescue=30p); repeat. Others derive from people.")] = None,
         as_json: JsonOption = False, db_: DbOption = None) -> None:
     """Register an incident; its county is found from the point."""
     from relief.routing.dispatch import incidents

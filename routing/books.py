@@ -22,7 +22,8 @@ from relief.depot.models import (Balance, County, Depot, Incident, IncidentNeed,
 from relief.errors import UnknownIncident
 from relief.routing.core import geo, needs
 from relief.routing.core import windows as window_rules
-from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
+from relief.routing.core.problem import (DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamRequest,
+                                         TeamSpec)
 from relief.routing.core.results import PlanStatus
 from relief.routing.core.travel import TravelParams, read_table
 from relief.routing.outputs.places import Places
@@ -94,12 +95,23 @@ def committed_supplies(s: Session) -> dict[tuple[int, str], int]:
     return {(i, item): int(q) for i, item, q in rows}
 
 
-def committed_teams(s: Session) -> dict[tuple[int, str], int]:
-    """Teams per (incident, kind) that committed or shipped plans send."""
-    rows = s.exec(select(PlanTeam.incident, Team.kind, func.count()).join(Plan, Plan.id == PlanTeam.plan)
-                  .join(Team, Team.code == PlanTeam.team).where(Plan.status.in_(LIVE))
-                  .group_by(PlanTeam.incident, Team.kind))
-    return {(i, kind): int(n) for i, kind, n in rows}
+def committed_teams(s: Session) -> dict[tuple[int, str], tuple[int, int]]:
+    """(teams, people) per (incident, team request) that committed or shipped plans send."""
+    rows = s.exec(select(PlanTeam.incident, PlanTeam.request, func.count(), func.sum(Team.members))
+                  .join(Plan, Plan.id == PlanTeam.plan).join(Team, Team.code == PlanTeam.team)
+                  .where(Plan.status.in_(LIVE)).group_by(PlanTeam.incident, PlanTeam.request))
+    return {(i, request): (int(n), int(people or 0)) for i, request, n, people in rows}
+
+
+def team_skills(s: Session) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The team vocabulary of the loaded region: {team kind: the skill that covers a request
+    for it} (``data/team_skills.csv``), and every name a team request may use: those kinds
+    and skills and the kinds and skills of the region's teams, sorted."""
+    covers = needs.team_skills(datafiles.region_table(None, "team_skills.csv"))
+    names = set(covers) | set(covers.values())
+    for kind, skills in s.exec(select(Team.kind, Team.skills)):
+        names |= {kind.strip().lower()} | {k.strip().lower() for k in skills.split(";") if k.strip()}
+    return covers, tuple(sorted(names))
 
 
 def teams_held(s: Session, *, besides: int) -> set[str]:
@@ -163,12 +175,17 @@ def dispatch_problem(s: Session, params: PlanParams, *, incident_ids: list[int] 
     needs_of: dict[int, dict[str, int]] = {}
     for n in s.exec(select(IncidentNeed)):
         needs_of.setdefault(n.incident, {})[n.item] = n.qty - sent.get((n.incident, n.item), 0)
-    teams_of: dict[int, dict[str, int]] = {}
-    for t in s.exec(select(IncidentTeam)):
-        teams_of.setdefault(t.incident, {})[t.kind] = t.count - teamed.get((t.incident, t.kind), 0)
+    covers, _ = team_skills(s)
+    teams_of: dict[int, list[TeamRequest]] = {}
+    for t in s.exec(select(IncidentTeam).order_by(IncidentTeam.incident, IncidentTeam.kind)):
+        got_teams, got_people = teamed.get((t.incident, t.kind), (0, 0))
+        ask = TeamRequest(t.kind, max(t.count - got_teams, 0), max(t.people - got_people, 0),
+                          covers.get(t.kind, t.kind))
+        if ask.teams or ask.people:
+            teams_of.setdefault(t.incident, []).append(ask)
     incidents = tuple(IncidentSpec(i.id, i.name, i.county, i.lon, i.lat, i.priority, i.people,
                                    tuple(sorted((k, v) for k, v in needs_of.get(i.id, {}).items() if v > 0)),
-                                   tuple(sorted((k, v) for k, v in teams_of.get(i.id, {}).items() if v > 0)))
+                                   tuple(teams_of.get(i.id, ())))
                       for i in chosen)
     depots = tuple(DepotSpec(d.code, d.county, d.lon, d.lat, d.level, d.outbound_t_day)
                    for d in s.exec(select(Depot).order_by(Depot.code)))
@@ -177,7 +194,8 @@ def dispatch_problem(s: Session, params: PlanParams, *, incident_ids: list[int] 
                       .order_by(Balance.depot, Balance.item, Balance.lot))
     lots = tuple(LotSupply(b.depot, b.item, b.lot, exp, b.on_hand - b.reserved) for b, exp in lot_rows
                  if exp is None or exp >= today)
-    teams = tuple(TeamSpec(t.code, t.kind, t.lon, t.lat)
+    teams = tuple(TeamSpec(t.code, t.kind, t.lon, t.lat, t.members, needs.abilities(t.kind, t.skills, covers),
+                           t.speed_kmh, t.mobilise_min)
                   for t in s.exec(select(Team).where(Team.status == "ready").order_by(Team.code)))
     catalogue = list(s.exec(select(Item.code, Item.weight_kg, Item.volume_m3, Item.category)))
     weights = {code: kg for code, kg, _, _ in catalogue}

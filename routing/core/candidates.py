@@ -64,9 +64,11 @@ def network(p: DispatchProblem) -> Network:
     spread = np.array([i.spread_km for i in p.incidents])
     dep = travel.estimate(tp, [d.code for d in p.depots], [d.lon for d in p.depots], [d.lat for d in p.depots],
                           counties, inc_lon, inc_lat, spread)
-    team_params = dataclasses.replace(tp, handling_min=p.params.team_mobilise_min)
-    teams = travel.estimate(team_params, [t.code for t in p.teams], [t.lon for t in p.teams],
-                            [t.lat for t in p.teams], counties, inc_lon, inc_lat, spread)
+    teams = travel.estimate(tp, [t.code for t in p.teams], [t.lon for t in p.teams], [t.lat for t in p.teams],
+                            counties, inc_lon, inc_lat, spread,  # each team at its own speed and mobilisation
+                            src_speed=[t.speed_kmh or tp.speed_kmh for t in p.teams],
+                            src_handling=[p.params.team_mobilise_min if t.mobilise_min is None else t.mobilise_min
+                                          for t in p.teams])
     keep = dep.allowed.copy()
     n_dep = len(p.depots)
     if p.params.nearest is not None and p.params.nearest < n_dep and len(p.incidents):

@@ -3,7 +3,8 @@
 Incidents are served in order of priority (then id). For each needed item the incident
 is filled from the nearest candidate depot holding stock, then the next nearest, lots
 earliest-expiring first (never a lot that expires before it arrives). Teams: in the same
-order, each request takes the nearest ready team of its kind. Reserve floors are
+order, each request takes the nearest ready teams with its skill, one after another
+until it has the teams and the people it asks for. Reserve floors are
 respected as in the optimal plan; trucks are the next stage, as for the optimal plan.
 """
 
@@ -13,9 +14,9 @@ import time
 from datetime import date
 
 from relief.routing.core.candidates import network
-from relief.routing.core.optimize import team_requests
+from relief.routing.core.teams import nearest_first, shortfalls, team_requests
 from relief.routing.core.problem import DispatchProblem
-from relief.routing.core.results import PlanResult, Shipment, Shortfall, SolverInfo, SolveStatus, TeamShortfall, TeamTrip
+from relief.routing.core.results import PlanResult, Shipment, Shortfall, SolverInfo, SolveStatus
 
 
 def greedy(p: DispatchProblem) -> PlanResult:
@@ -81,17 +82,6 @@ def _stock(p: DispatchProblem) -> dict[tuple[str, str], list[dict]]:
 
 
 def _teams(p: DispatchProblem, net, order: list[int]):
-    busy: set[int] = set()
-    rank = {n: k for k, n in enumerate(order)}
-    teams, uncovered = [], []
-    for n, kind, count in sorted(team_requests(p), key=lambda r: rank[r[0]]):
-        fits = [t for t in range(len(p.teams)) if p.teams[t].kind == kind and t not in busy and net.teams.allowed[t, n]]
-        fits.sort(key=lambda t: (net.teams.minutes[t, n], p.teams[t].code))
-        for t in fits[:count]:
-            busy.add(t)
-            teams.append(TeamTrip(p.teams[t].code, kind, p.incidents[n].id, round(float(net.teams.km[t, n]), 1),
-                                  int(net.teams.minutes[t, n])))
-        if count > len(fits):
-            uncovered.append(TeamShortfall(p.incidents[n].id, kind, count - len(fits[:count])))
-    return sorted(teams, key=lambda t: (t.incident, t.minutes, t.team)), uncovered
+    trips = nearest_first(p, net, order)
+    return sorted(trips, key=lambda t: (t.incident, t.minutes, t.team)), shortfalls(p, team_requests(p), trips)
 

@@ -21,7 +21,8 @@ import numpy as np
 from relief.routing.core import lexflow, solver
 from relief.routing.core.candidates import ItemArcs, Network, item_arcs, network, weights
 from relief.routing.core.problem import DispatchProblem
-from relief.routing.core.results import PlanResult, Shipment, Shortfall, SolverInfo, TeamShortfall, TeamTrip
+from relief.routing.core.results import PlanResult, Shipment, Shortfall, SolverInfo
+from relief.routing.core.teams import assign_teams, team_requests  # noqa: F401 (team_requests: re-exported)
 
 
 def optimal(p: DispatchProblem) -> PlanResult:
@@ -84,36 +85,3 @@ def _read_back(p: DispatchProblem, arcs: list[ItemArcs], plans: list[lexflow.Ite
     shipments = sorted((Shipment(**line) for line in lines.values()),
                        key=lambda r: (r.incident, r.item, r.minutes, r.depot, r.lot))
     return shipments, sorted((Shortfall(**u) for u in unmet), key=lambda r: (r.incident, r.item))
-
-
-def team_requests(p: DispatchProblem) -> list[tuple[int, str, int]]:
-    """(incident index, kind, count) for every team request of ``p``."""
-    return [(n, kind, count) for n, inc in enumerate(p.incidents) for kind, count in inc.teams if count > 0]
-
-
-def assign_teams(p: DispatchProblem, net: Network):
-    """Assign ready teams to team requests optimally; returns (teams, uncovered, solution)."""
-    requests = team_requests(p)
-    if not requests or not p.teams:
-        uncovered = [TeamShortfall(p.incidents[n].id, k, c) for n, k, c in requests]
-        return [], uncovered, solver.Solution(np.zeros(0), np.zeros(0), solver.OPTIMAL, 0.0, 0.0, 0.0)
-    req_inc = np.array([r[0] for r in requests])
-    req_kind = np.array([r[1] for r in requests])
-    demand = np.array([r[2] for r in requests], dtype=np.int64)
-    team_kind = np.array([t.kind for t in p.teams])
-    match = (team_kind[:, None] == req_kind[None, :]) & net.teams.allowed[:, req_inc]
-    tail, head = np.nonzero(match)
-    minutes = net.teams.minutes[tail, req_inc[head]]
-    priority = np.array([p.incidents[n].priority for n in req_inc], dtype=np.int64)
-    big = 8 * (int(net.teams.minutes.max(initial=0)) + 1) * min(len(p.teams), len(requests))
-    cost = weights(priority[head]) * minutes
-    seg_cap = demand[:, None]
-    seg_cost = (weights(priority) * big)[:, None]
-    solution = solver.solve_transport(solver.Transport(np.ones(len(p.teams), np.int64), demand, tail, head,
-                                                       cost.astype(np.int64), seg_cap, seg_cost.astype(np.int64)))
-    chosen = np.nonzero(solution.flow)[0]
-    teams = [TeamTrip(p.teams[tail[n]].code, p.teams[tail[n]].kind, p.incidents[req_inc[head[n]]].id,
-                      round(float(net.teams.km[tail[n], req_inc[head[n]]]), 1), int(minutes[n])) for n in chosen]
-    uncovered = [TeamShortfall(p.incidents[req_inc[r]].id, str(req_kind[r]), int(solution.shortage[r]))
-                 for r in np.nonzero(solution.shortage)[0]]
-    return sorted(teams, key=lambda t: (t.incident, t.minutes, t.team)), uncovered, solution

@@ -64,13 +64,17 @@ class Shipment:
 
 @dataclass(frozen=True)
 class TeamTrip:
-    """A ready team sent to an incident."""
+    """A ready team sent to an incident: its kind and headcount (``members``), the team
+    request it covers (``request``, as the incident asked: a kind or a skill), the road
+    km and the minutes until it arrives (mobilisation included)."""
 
     team: str
     kind: str
     incident: int
     km: float
     minutes: int
+    members: int = 0
+    request: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,14 @@ class Shortfall:
 
 @dataclass(frozen=True)
 class TeamShortfall:
-    """Team requests of one kind an incident made that no ready team covers."""
+    """What no ready team covers of one team request of an incident: ``count`` teams and
+    ``people`` people still missing. ``kind`` names the request as it was asked (a team
+    kind or a skill)."""
 
     incident: int
     kind: str
     count: int
+    people: int = 0
 
 
 @dataclass(frozen=True)
@@ -208,3 +215,4 @@ class Totals:
     team_requests_uncovered: int
     trucks: int = 0
     truck_km: float = 0.0
+    team_people_uncovered: int = 0

@@ -84,7 +84,9 @@ def incidents(p: DispatchProblem, r: PlanResult) -> list[IncidentFill]:
 
 def totals(p: DispatchProblem, r: PlanResult) -> Totals:
     """Takes a problem and a result of it; returns the plan's ``Totals``: units, fill
-    shares, tonne-km, priority-weighted unmet, uncovered team requests."""
+    shares, tonne-km, priority-weighted unmet, uncovered team requests (``team_requests_uncovered``:
+    teams missing, a request short only of people counting as one; ``team_people_uncovered``:
+    people missing)."""
     sent: dict[tuple[int, str], int] = {}
     for line in r.shipments:
         sent[(line.incident, line.item)] = sent.get((line.incident, line.item), 0) + line.qty
@@ -117,5 +119,6 @@ def totals(p: DispatchProblem, r: PlanResult) -> Totals:
                   weighted_unmet=round(weighted_unmet, 3), weighted_unmet_units=weighted_units,
                   shortfall_penalty=round(penalty, 1), tonnes=round(tonnes, 2), tonne_km=round(tonne_km, 1),
                   shipment_lines=len(r.shipments), teams_sent=len(r.teams),
-                  team_requests_uncovered=sum(t.count for t in r.teams_unmet),
+                  team_requests_uncovered=sum(t.count or int(t.people > 0) for t in r.teams_unmet),
+                  team_people_uncovered=sum(t.people for t in r.teams_unmet),
                   trucks=len(r.trucks), truck_km=round(sum(t.km for t in r.trucks), 1))

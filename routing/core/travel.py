@@ -67,11 +67,14 @@ def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 
 def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
-             dst_counties: list[str], dst_lon, dst_lat, dst_spread=None) -> Travel:
+             dst_counties: list[str], dst_lon, dst_lat, dst_spread=None, *, src_speed=None,
+             src_handling=None) -> Travel:
     """Travel from each source to each destination (a full matrix, vectorised).
 
     ``dst_spread`` (km per destination) spreads a destination's people around its point:
     the distance becomes sqrt(d^2 + spread^2), so even a depot at the point has a last mile.
+    ``src_speed`` (km/h) and ``src_handling`` (minutes), one per source, replace the
+    params' speed and handling for each source (a team's own speed and mobilisation).
     """
     great = haversine_km(np.asarray(src_lon)[:, None], np.asarray(src_lat)[:, None],
                          np.asarray(dst_lon)[None, :], np.asarray(dst_lat)[None, :])
@@ -80,7 +83,9 @@ def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
     factor = np.array([params.county_circuity.get(c, params.circuity) for c in dst_counties], dtype=float)
     km = great * factor[None, :]
     slow = np.array([params.slow.get(c, 1.0) for c in dst_counties], dtype=float)
-    minutes = np.rint(km / params.speed_kmh * 60.0 * slow[None, :] + params.handling_min).astype(np.int64)
+    speed = params.speed_kmh if src_speed is None else np.asarray(src_speed, dtype=float)[:, None]
+    handling = params.handling_min if src_handling is None else np.asarray(src_handling, dtype=float)[:, None]
+    minutes = np.rint(km / speed * 60.0 * slow[None, :] + handling).astype(np.int64)
     src_index = {c: i for i, c in enumerate(src_codes)}
     columns: dict[str, list[int]] = {}
     for j, county in enumerate(dst_counties):

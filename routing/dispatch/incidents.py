@@ -27,8 +27,10 @@ def add(url: str, name: str, lon: object, lat: object, *, people: object = 0, pr
 
     The county is found from the point. Needs and team requests not given are derived
     from people displaced and the region's norms (seasonal by ``today`` and the region's
-    winter months). Raises
-    ``InvalidCoordinates``, ``OutsideRegion``, ``UnknownItem``, ``InvalidInput``.
+    winter months). A team request is ``NAME=N`` (teams), ``NAME=Np`` (people) or
+    ``NAME=N+Mp`` of a team kind or skill (``needs.parse_team_requests``). Raises
+    ``InvalidCoordinates``, ``OutsideRegion``, ``UnknownItem``, ``InvalidInput`` (naming
+    an unknown team kind or skill and those allowed), ``InvalidQuantity``.
     """
     row = {"name": name, "lon": lon, "lat": lat, "people": people, "priority": priority,
            "need": need or [], "team": team or []}
@@ -39,8 +41,9 @@ def import_file(url: str, path: str, *, today: date) -> list[dict]:
     """Register every incident of a CSV or GeoJSON file, all or none.
 
     CSV columns: name, lon, lat and optionally people, priority, needs
-    (``TENT12=40;WATER=100``) and teams (``relief=1;medical=1``). GeoJSON: Point
-    features with the same properties. Raises ``InvalidFile`` listing every bad row.
+    (``TENT12=40;WATER=100``) and teams (``relief=1;medical=1;search-rescue=30p``: teams
+    and/or people of a team kind or skill). GeoJSON: Point features with the same
+    properties. Raises ``InvalidFile`` listing every bad row.
     """
     rows = _read(Path(path))
     return db.write(url, lambda s: _insert(s, url, rows, today))
@@ -143,6 +146,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
     items = set(s.exec(select(Item.code)))
     household, need_norms, team_norms = books.need_rules(s)
     months = books.winter_months(s)
+    _, team_names = books.team_skills(s)
     problems, made = [], []
     for row in rows:
         if row.get("error"):
@@ -157,7 +161,7 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
             for code in given:
                 if code not in items:
                     raise UnknownItem(f"need names unknown item {code!r}", option="need", hint="items")
-            asked = needs.parse_pairs(row["team"], "team", needs.TEAM_KINDS)
+            asked = needs.parse_team_requests(row["team"], team_names)
             name = text.name(row.get("name"), field="name") or f"incident at {lon:.3f},{lat:.3f}"
         except ReliefError as exc:
             if "line" not in row:
@@ -176,7 +180,8 @@ def _insert(s: Session, url: str, rows: list[dict], today: date) -> list[dict]:
     s.flush()
     for incident, wanted, teams in made:
         s.add_all(IncidentNeed(incident=incident.id, item=k, qty=v) for k, v in sorted(wanted.items()))
-        s.add_all(IncidentTeam(incident=incident.id, kind=k, count=v) for k, v in sorted(teams.items()))
+        s.add_all(IncidentTeam(incident=incident.id, kind=k, count=v.teams, people=v.people)
+                  for k, v in sorted(teams.items()))
     s.flush()
     return [describe(s, incident) for incident, _, _ in made]
 
@@ -189,7 +194,7 @@ def describe(s: Session, incident: Incident) -> dict:
             "priority": incident.priority, "people": incident.people, "status": incident.status,
             "needs": [{"item": n.item, "qty": n.qty} for n in
                       s.exec(select(IncidentNeed).where(IncidentNeed.incident == incident.id).order_by(IncidentNeed.item))],
-            "teams": [{"kind": t.kind, "count": t.count} for t in
+            "teams": [{"kind": t.kind, "count": t.count, "people": t.people} for t in
                       s.exec(select(IncidentTeam).where(IncidentTeam.incident == incident.id).order_by(IncidentTeam.kind))]}
 
 

@@ -55,7 +55,7 @@ def _save(s: Session, document: PlanDocument) -> PlanDocument:
     s.add(row)
     s.add_all(PlanShipment(plan=row.id, depot=ln.depot, incident=ln.incident, item=ln.item, lot=ln.lot, qty=ln.qty,
                            km=ln.km, minutes=ln.minutes) for ln in document.shipments)
-    s.add_all(PlanTeam(plan=row.id, team=t.team, incident=t.incident, km=t.km, minutes=t.minutes)
+    s.add_all(PlanTeam(plan=row.id, team=t.team, incident=t.incident, km=t.km, minutes=t.minutes, request=t.request)
               for t in document.teams)
     s.flush()
     return document

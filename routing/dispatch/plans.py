@@ -125,25 +125,45 @@ def _stale_incidents(s: Session, lines: list[PlanShipment], teams: list[PlanTeam
 
 
 def _beyond_need(s: Session, lines: list[PlanShipment], teams: list[PlanTeam]) -> list[Problem]:
-    """What this plan would send beyond an incident's need, given plans committed since it was made."""
+    """What this plan would send beyond an incident's need, given plans committed since it
+    was made: units beyond a need; teams beyond a request for a number of teams; any team
+    for a request that committed plans already cover (its teams and its people)."""
     sent, teamed = books.committed_supplies(s), books.committed_teams(s)
     need = {(n.incident, n.item): n.qty for n in s.exec(select(IncidentNeed))}
-    asked = {(t.incident, t.kind): t.count for t in s.exec(select(IncidentTeam))}
     mine: dict[tuple[int, str], int] = {}
     for ln in lines:
         mine[(ln.incident, ln.item)] = mine.get((ln.incident, ln.item), 0) + ln.qty
-    kinds = dict(s.exec(select(Team.code, Team.kind)).all())
-    for t in teams:
-        key = (t.incident, kinds.get(t.team, "?"))
-        mine[key] = mine.get(key, 0) + 1
     problems = []
     for (incident, what), qty in sorted(mine.items()):
-        limit, before = (need, sent) if (incident, what) in need else (asked, teamed)
-        already = before.get((incident, what), 0)
-        if already + qty > limit.get((incident, what), 0):
+        already = sent.get((incident, what), 0)
+        if already + qty > need.get((incident, what), 0):
             problems.append(Problem(f"incident {incident}", what,
-                                    f"needs {limit.get((incident, what), 0):,} {what}; committed plans "
+                                    f"needs {need.get((incident, what), 0):,} {what}; committed plans "
                                     f"already send {already:,} and this plan {qty:,}"))
+    return problems + _teams_beyond_request(s, teams, teamed)
+
+
+def _teams_beyond_request(s: Session, teams: list[PlanTeam],
+                          teamed: dict[tuple[int, str], tuple[int, int]]) -> list[Problem]:
+    """The team requests this plan's teams would go beyond (see ``_beyond_need``)."""
+    asked = {(t.incident, t.kind): (t.count, t.people) for t in s.exec(select(IncidentTeam))}
+    members = dict(s.exec(select(Team.code, Team.members)).all())
+    mine: dict[tuple[int, str], tuple[int, int]] = {}
+    for t in teams:
+        count, people = mine.get((t.incident, t.request), (0, 0))
+        mine[(t.incident, t.request)] = (count + 1, people + members.get(t.team, 0))
+    problems = []
+    for (incident, request), (count, people) in sorted(mine.items()):
+        want_teams, want_people = asked.get((incident, request), (0, 0))
+        had_teams, had_people = teamed.get((incident, request), (0, 0))
+        covered = had_teams >= want_teams and had_people >= want_people
+        if covered or (not want_people and had_teams + count > want_teams):
+            wanted = " and ".join(part for part in (f"{want_teams:,} team(s)" if want_teams else "",
+                                                    f"{want_people:,} people" if want_people else "") if part)
+            problems.append(Problem(f"incident {incident}", request,
+                                    f"asks for {wanted or 'nothing'} ({request}); committed plans already send "
+                                    f"{had_teams:,} team(s) with {had_people:,} people and this plan {count:,} "
+                                    f"with {people:,}"))
     return problems
 
 

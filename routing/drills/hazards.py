@@ -274,7 +274,7 @@ def _incident(region: Region, number: int, n: int, people: int, priority: int, d
     teams = needs.derive_teams(people, priority, list(region.team_norms))
     return IncidentSpec(number, name or region.names[n], region.adcodes[n],
                         float(region.lon[n] if lon is None else lon), float(region.lat[n] if lat is None else lat),
-                        priority, people, tuple(sorted(wanted.items())), tuple(sorted(teams.items())))
+                        priority, people, tuple(sorted(wanted.items())), tuple(teams[k] for k in sorted(teams)))
 
 
 def _tabletop(region: Region, hazard: Incidents, day) -> tuple[list[dict], list[IncidentSpec]]:

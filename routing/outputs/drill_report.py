@@ -118,7 +118,10 @@ def markdown(report: DrillReport) -> str:
     lines += ["", "## Teams", ""]
     lines += [f"- {t['team']} ({t['kind']}) to incident {t['incident']}: {t['minutes'] // 60}:{t['minutes'] % 60:02d}"
               for t in m.get("teams", [])] or ["- none sent"]
-    lines += [f"- no {u['kind']} team for incident {u['incident']} ({u['count']})" for u in m.get("teams_uncovered", [])]
+    lines += [f"- no {u['kind']} team for incident {u['incident']} ({u['count']})" for u in m.get("teams_uncovered", [])
+              if u["count"]]
+    lines += [f"- {u['people']:,} {u['kind']} people not covered for incident {u['incident']}"
+              for u in m.get("teams_uncovered", []) if u.get("people")]
     lines += ["", "## Depots emptied", ""]
     lines += [f"- {d['depot']}: {', '.join(d['items'])}" for d in m.get("depots_emptied", [])] or ["- none"]
     lines += ["", "## Restocking to close the gap within 12 h", "", "| depot | item | units |", "|---|---|---:|"]

@@ -306,3 +306,52 @@ def test_a_bad_fleet_file_exits_2_naming_the_value_and_saves_no_plan(cli, asked,
     assert done.errors() == ["error: fleet.csv: 1 bad row(s) (--fleet)"]
     assert any(line.strip().startswith(f"fleet.csv {problem}") for line in done.stderr.splitlines()), done.stderr
     assert cli(*with_db(asked, "dispatch", "list", "--json")).json() == []
+
+
+# --- teams by skill and size --------------------------------------------------------------------------------------
+
+TINY_TEAM_NAMES = ("distribution, first-aid, medical, psych, psychosocial, relief, rescue, search-rescue, shelter")
+
+
+@pytest.mark.parametrize("value, message", [
+    ("bogus=1", f"error: --team 'bogus' is not a team kind or skill of this region; allowed: {TINY_TEAM_NAMES}"),
+    ("search-rescue=3x", "error: --team 'search-rescue=3x': give a number of teams (medical=1), of people "
+                         "(search-rescue=30p) or both (search-rescue=2+30p), each a whole number from 1 (at most "
+                         "10,000 teams and 50,000,000 people)"),
+])
+def test_a_bad_team_request_exits_2_with_one_message_and_records_nothing(cli, stocked, value, message):
+    done = cli(*with_db(stocked, "incident", "add", "x", "--lon", "110.5", "--lat", "40.5", "--team", value))
+    assert (done.code, done.stdout, done.errors()) == (2, "", [message])
+    assert rows_in(stocked) == {"incidents": 0, "plans": 0}
+
+
+def test_an_import_with_an_unknown_skill_exits_2_naming_the_line_and_records_nothing(cli, stocked, tmp_path):
+    path = tmp_path / "incidents.csv"
+    path.write_text("name,lon,lat,teams\nok,110.5,40.5,relief=1;search-rescue=30p\nbad,110.5,40.5,divers=2\n",
+                    encoding="utf-8")
+    done = cli(*with_db(stocked, "incident", "import", str(path)))
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        "error: 1 bad incident row(s); nothing was recorded",
+        f"  line 3: team 'divers' is not a team kind or skill of this region; allowed: {TINY_TEAM_NAMES}"]
+    assert rows_in(stocked) == {"incidents": 0, "plans": 0}
+
+
+def test_a_headcount_request_is_shown_planned_and_its_shortfall_told_in_people(cli, stocked):
+    added = cli(*with_db(stocked, "incident", "add", "丙旗 snow", "--lon", "112.5", "--lat", "40.5",
+                         "--team", "relief=40p", "--team", "medical=1"))
+    assert added.code == 0, added.stderr
+    assert "teams: medical=1, relief=40p" in added.stdout
+    listed = cli(*with_db(stocked, "incident", "list", "--json")).json()
+    assert listed[0]["teams"] == [{"kind": "medical", "count": 1, "people": 0},
+                                  {"kind": "relief", "count": 0, "people": 40}]
+    made = cli(*with_db(stocked, "dispatch", "plan", "--start", "2026-11-22T08:00"))
+    assert made.code == 0, made.stderr
+    assert flat("┃ team ┃ kind ┃ members ┃ covers ┃") in flat(made.stdout)
+    assert flat("│ T01 │ relief │ 30 │ relief │ 1 │") in flat(made.stdout)
+    assert "  incident 1: 10 of 40 relief people not covered" in made.stdout.splitlines()
+    doc = cli(*with_db(stocked, "dispatch", "show", "1", "--json")).json()
+    assert [(t["team"], t["members"], t["request"]) for t in doc["teams"]] == [("T01", 30, "relief"),
+                                                                              ("T02", 20, "medical")]
+    assert doc["teams_unmet"] == [{"incident": 1, "kind": "relief", "count": 0, "people": 10}]
+    assert (doc["totals"]["team_requests_uncovered"], doc["totals"]["team_people_uncovered"]) == (1, 10)

@@ -34,6 +34,8 @@ from relief.errors import (
 )
 
 START = datetime(2026, 11, 22, 8, 0)
+MEDICAL_TEAM = {"kind": "medical", "count": 1, "people": 0}  # a team request as incident list shows it
+RELIEF_TEAM = {"kind": "relief", "count": 1, "people": 0}
 LAST_MONTH = date(2026, 10, 1)
 
 
@@ -93,8 +95,7 @@ def test_an_incident_is_placed_in_the_county_holding_its_point(tiny_db, today):
                         today=today)
     assert (row["county"], row["county_name"], row["priority"], row["status"]) == ("990102", "乙县", 2, "open")
     assert row["needs"] == [{"item": "TENT", "qty": 5}]
-    assert row["teams"] == [{"kind": "medical", "count": 1}, {"kind": "relief", "count": 1}], \
-        "priority 2 also asks for a medical team"
+    assert row["teams"] == [MEDICAL_TEAM, RELIEF_TEAM], "priority 2 also asks for a medical team"
     assert incidents.listing(tiny_db) == [row]
 
 
@@ -118,9 +119,9 @@ def test_needs_and_teams_not_given_are_derived_from_people_priority_and_season(t
     summer = incidents.add(tiny_db, "summer", 110.5, 40.5, people=300, priority=3, today=date(2026, 7, 1))
     assert winter["needs"] == [{"item": "FOOD", "qty": 225}, {"item": "QUILT", "qty": 300},
                                {"item": "WATER", "qty": 5}]
-    assert winter["teams"] == [{"kind": "medical", "count": 1}, {"kind": "relief", "count": 1}]
+    assert winter["teams"] == [MEDICAL_TEAM, RELIEF_TEAM]
     assert summer["needs"] == [{"item": "FOOD", "qty": 225}, {"item": "WATER", "qty": 210}]
-    assert summer["teams"] == [{"kind": "relief", "count": 1}]
+    assert summer["teams"] == [RELIEF_TEAM]
 
 
 def test_an_import_registers_every_row_of_a_csv_file(tiny_db, today, tmp_path):
@@ -131,8 +132,8 @@ def test_an_import_registers_every_row_of_a_csv_file(tiny_db, today, tmp_path):
     rows = incidents.import_file(tiny_db, str(path), today=today)
     assert [(r["id"], r["county"], r["priority"]) for r in rows] == [(1, "990101", 1), (2, "990201", 3)]
     assert rows[0]["needs"] == [{"item": "TENT", "qty": 3}, {"item": "WATER", "qty": 10}]
-    assert rows[0]["teams"] == [{"kind": "medical", "count": 1}, {"kind": "psych", "count": 1},
-                                {"kind": "relief", "count": 1}]
+    assert rows[0]["teams"] == [MEDICAL_TEAM, {"kind": "psych", "count": 1, "people": 0}, RELIEF_TEAM,
+                                {"kind": "search-rescue", "count": 0, "people": 30}], "a level I response"
     assert rows[1]["needs"] == [{"item": "FOOD", "qty": 23}, {"item": "QUILT", "qty": 30}, {"item": "WATER", "qty": 21}]
     assert incidents.listing(tiny_db) == rows
 
@@ -148,7 +149,7 @@ def test_an_import_registers_every_point_of_a_geojson_file(tiny_db, today, tmp_p
     rows = incidents.import_file(tiny_db, str(path), today=today)
     assert [(r["name"], r["county"], r["needs"]) for r in rows] == [
         ("乙县 quake", "990102", [{"item": "TENT", "qty": 6}]), ("甲区 hail", "990101", [{"item": "QUILT", "qty": 4}])]
-    assert rows[0]["teams"] == [{"kind": "medical", "count": 1}, {"kind": "relief", "count": 1}]
+    assert rows[0]["teams"] == [MEDICAL_TEAM, RELIEF_TEAM]
 
 
 def test_an_import_with_bad_rows_records_nothing_and_names_each_line(tiny_db, today, tmp_path):
@@ -166,7 +167,9 @@ def test_an_import_with_bad_rows_records_nothing_and_names_each_line(tiny_db, to
     assert "outside the region" in caught.value.problems[0].message
     assert "unknown item 'TNET'" in caught.value.problems[1].message
     assert "priority must be 1, 2, 3 or 4" in caught.value.problems[2].message
-    assert "'doctor' is not one of relief, medical, psych" in caught.value.problems[3].message
+    assert caught.value.problems[3].message == (
+        "team 'doctor' is not a team kind or skill of this region; allowed: distribution, first-aid, medical, psych, "
+        "psychosocial, relief, rescue, search-rescue, shelter")
     geo = tmp_path / "incidents.geojson"
     geo.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [110.5, 40.5]}, "properties": {"name": "ok"}},
@@ -360,7 +363,7 @@ def test_a_new_plan_keeps_what_committed_plans_send_and_their_teams(tiny_db, tod
     assert sent(second) == {(1, "TENT"): 2, (2, "TENT"): 2}, "incident 1 gets only the 2 tents still missing"
     assert {line["depot"] for line in second["shipments"]} == {"C990102"}, "R99's tents are all reserved"
     assert second["teams"] == [], "T01 is deployed by the first plan"
-    assert second["teams_unmet"] == [{"incident": 2, "kind": "relief", "count": 1}]
+    assert second["teams_unmet"] == [{"incident": 2, "kind": "relief", "count": 1, "people": 0}]
     plans.commit(tiny_db, second["plan_id"], actor="planner", today=today)
     assert books(tiny_db, today) == {("R99", "TENT", "-"): (10, 10), ("C990102", "TENT", "-"): (5, 4)}
     with pytest.raises(NothingToPlan, match="no open incident has an unmet need or team request"):

@@ -10,6 +10,7 @@ from relief.depot import datafiles
 from relief.errors import InvalidInput, InvalidQuantity
 from relief.routing.core import needs
 from relief.routing.core.needs import NeedNorm, TeamNorm
+from relief.routing.core.problem import TeamRequest
 
 WINTER_DAY = date(2026, 11, 22)
 SUMMER_DAY = date(2026, 7, 1)
@@ -70,11 +71,69 @@ def test_nobody_displaced_needs_nothing(need_norms):
     assert needs.derive_needs(0, INNER_MONGOLIA_HOUSEHOLD, need_norms, WINTER_DAY) == {}
 
 
+def asks(requests: dict[str, TeamRequest]) -> dict[str, tuple[int, int]]:
+    """{name: (teams, people)} of derived team requests."""
+    assert all(name == ask.name for name, ask in requests.items())
+    return {name: (ask.teams, ask.people) for name, ask in requests.items()}
+
+
 def test_teams_follow_priority_and_people(team_norms):
-    assert needs.derive_teams(6000, 1, team_norms) == {"relief": 2, "medical": 1, "psych": 1}
-    assert needs.derive_teams(300, 2, team_norms) == {"relief": 1, "medical": 1}
-    assert needs.derive_teams(200, 3, team_norms) == {"relief": 1}
-    assert needs.derive_teams(199, 4, team_norms) == {}
+    assert asks(needs.derive_teams(6000, 1, team_norms)) == {
+        "relief": (2, 0), "medical": (1, 0), "psych": (1, 0), "search-rescue": (0, 60)}
+    assert asks(needs.derive_teams(4999, 1, team_norms)) == {
+        "relief": (1, 0), "medical": (1, 0), "psych": (1, 0), "search-rescue": (0, 30)}
+    assert asks(needs.derive_teams(300, 2, team_norms)) == {"relief": (1, 0), "medical": (1, 0)}
+    assert asks(needs.derive_teams(200, 3, team_norms)) == {"relief": (1, 0)}
+    assert asks(needs.derive_teams(199, 4, team_norms)) == {}
+
+
+def test_a_norms_table_without_a_people_column_asks_for_teams_only():
+    rows = [{"kind": "relief", "priority_max": "4", "people_min": "0", "count": "1"}]
+    assert needs.team_norms(rows) == [TeamNorm("relief", 4, 0, 1, 0)]
+
+
+def test_team_kinds_map_to_the_skill_that_covers_them():
+    covers = needs.team_skills(datafiles.region_table(None, "team_skills.csv"))
+    assert covers == {"relief": "distribution", "medical": "first-aid", "psych": "psychosocial",
+                      "rescue": "search-rescue"}
+    relief_with_first_aid = needs.abilities("relief", "shelter;distribution;first-aid", covers)
+    assert {"relief", "distribution", "medical", "first-aid"} <= relief_with_first_aid
+    assert not {"psych", "psychosocial", "rescue", "search-rescue"} & relief_with_first_aid
+    assert needs.abilities("medical", "", covers) == {"medical", "first-aid"}, "a team has its kind's skill"
+    assert needs.abilities("boat", "water", covers) == {"boat", "water"}, "a kind the table lacks is its own skill"
+
+
+def test_team_requests_ask_for_teams_people_or_both():
+    allowed = ("medical", "search-rescue", "rescue")
+    got = needs.parse_team_requests(["Medical=1", " search-rescue = 30p", "rescue=2+45P", "medical=1"], allowed)
+    assert got == {"medical": TeamRequest("medical", 2, 0), "search-rescue": TeamRequest("search-rescue", 0, 30),
+                   "rescue": TeamRequest("rescue", 2, 45)}
+    assert [needs.team_request_text(a.name, a.teams, a.people) for a in got.values()] == [
+        "medical=2", "search-rescue=30p", "rescue=2+45p"]
+
+
+def test_a_team_request_for_an_unknown_skill_names_it_and_what_is_allowed():
+    with pytest.raises(InvalidInput) as caught:
+        needs.parse_team_requests(["bogus=1"], ("relief", "first-aid"))
+    assert str(caught.value) == "team 'bogus' is not a team kind or skill of this region; allowed: first-aid, relief"
+    assert caught.value.option == "team"
+
+
+@pytest.mark.parametrize("value", ["search-rescue=3x", "search-rescue=0", "search-rescue=p", "search-rescue=-1",
+                                   "search-rescue=30p+20p", "search-rescue=1+2", "search-rescue=1+2+3p",
+                                   "search-rescue=1_0", "search-rescue=50000001p"])
+def test_a_malformed_headcount_or_number_of_teams_is_refused_naming_the_value(value):
+    with pytest.raises(InvalidQuantity) as caught:
+        needs.parse_team_requests([value], ("search-rescue",))
+    assert str(caught.value).startswith(f"team {value!r}: give a number of teams (medical=1), of people "
+                                        "(search-rescue=30p) or both (search-rescue=2+30p)")
+    assert caught.value.option == "team"
+
+
+def test_a_team_request_without_a_name_or_amount_is_refused():
+    for value in ("medical", "=1"):
+        with pytest.raises(InvalidInput, match="^team must look like NAME=N"):
+            needs.parse_team_requests([value], ("medical",))
 
 
 @pytest.mark.parametrize("value", ["1", 2, " 3 ", 4])

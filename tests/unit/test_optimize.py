@@ -289,14 +289,15 @@ def test_the_reserve_floor_is_kept_in_the_latest_expiring_lots():
 @pytest.mark.parametrize("seed", [21, 22, 23])
 @pytest.mark.parametrize("method", list(METHODS))
 def test_each_team_goes_to_at_most_one_incident_of_its_own_kind(method, seed):
+    """Teams without listed skills cover only requests of their own kind."""
     p = random_problem(seed, teams=True, max_hours=None)
     result = METHODS[method](p)
     codes = [t.team for t in result.teams]
     assert len(codes) == len(set(codes))
     kind_of = {t.code: t.kind for t in p.teams}
-    asked = {(i.id, kind): n for i in p.incidents for kind, n in i.teams}
+    asked = {(i.id, ask.name): ask.teams for i in p.incidents for ask in i.teams}
     given = Counter((t.incident, t.kind) for t in result.teams)
-    assert all(kind_of[t.team] == t.kind for t in result.teams)
+    assert all(kind_of[t.team] == t.kind == t.request for t in result.teams)
     assert all(given[key] <= asked[key] for key in given)
     uncovered = Counter({(u.incident, u.kind): u.count for u in result.teams_unmet})
     assert given + uncovered == Counter(asked)
