@@ -18,7 +18,7 @@ from relief.errors import InvalidInput
 from relief.routing.core import document as documents
 from relief.routing.core.methods import solve
 from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
-from relief.routing.core.results import Method, PlanStatus, Shipment, SolveStatus
+from relief.routing.core.results import Method, PlanStatus, Shipment, SolveStatus, TeamShortfall
 from relief.routing.drills import metrics
 from relief.routing.drills.run import DrillReport, as_json
 from relief.routing.outputs.places import DepotPlace, ItemFacts, Places, TeamPlace
@@ -97,6 +97,19 @@ def test_a_document_survives_its_json_unchanged(two_incidents):
     again = documents.from_json(json.loads(json.dumps(documents.as_json(doc))))
     assert again == doc and again.solver.status is SolveStatus.HEURISTIC and again.method is Method.GREEDY
     assert isinstance(again.shipments[0], Shipment)
+
+
+def test_a_plan_saved_before_teams_had_headcounts_still_loads(two_incidents):
+    doc = documents.build(two_incidents, solve(two_incidents), Method.OPTIMAL, PlanStatus.DRAFT, created_at=START)
+    data = json.loads(json.dumps(documents.as_json(doc)))
+    assert [(t["team"], t["members"], t["request"]) for t in data["teams"]] == [("T01", 0, "relief")]
+    for trip in data["teams"]:
+        del trip["members"], trip["request"]
+    data["teams_unmet"] = [{"incident": 2, "kind": "medical", "count": 1}]
+    del data["totals"]["team_people_uncovered"]
+    old = documents.from_json(data)
+    assert [(t.team, t.members, t.request) for t in old.teams] == [("T01", 0, "")]
+    assert old.teams_unmet == (TeamShortfall(2, "medical", 1, 0),) and old.totals.team_people_uncovered == 0
 
 
 def test_a_drill_plan_is_the_same_document_with_the_drill_status(two_incidents):
