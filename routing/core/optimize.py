@@ -33,8 +33,8 @@ def optimal(p: DispatchProblem) -> PlanResult:
     arcs = [item_arcs(p, net, item) for item in items]
     region = np.array([d.level == "region" for d in p.depots], bool)
     build = time.perf_counter() - start
-    plans = [lexflow.solve_item(a, p.window(a.item), region[a.src_depot] if len(a.src_depot) else None)
-             for a in arcs]
+    plans = lexflow.solve_items([(a, p.window(a.item), region[a.src_depot] if len(a.src_depot) else None)
+                                 for a in arcs])
     shipments, unmet = _read_back(p, arcs, plans)
     teams, teams_unmet, team_solution = assign_teams(p, net)
     solved = all(plan.solved for plan in plans) and team_solution.status != solver.FAILED
