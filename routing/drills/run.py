@@ -68,10 +68,13 @@ def region(url: str) -> hazards.Region:
 
 def base_problem(url: str, scenario: Scenario, *, today: date) -> DispatchProblem:
     """The live stock and ready teams as a problem without incidents, with the scenario's
-    world changes applied. Raises ``ScenarioError`` for unknown depot, team or county codes."""
+    world changes applied; lots count as good when they are on the scenario's start day,
+    so that a drill dated from a given day repeats whatever ``today`` is (the trip's
+    arrival is checked against expiry when the plan is made). Raises ``ScenarioError``
+    for unknown depot, team or county codes."""
     with db.session(url) as s:
         params = books.plan_params(s, start=scenario.start)
-        problem = books.dispatch_problem(s, params, today=today)
+        problem = books.dispatch_problem(s, params, today=scenario.start.date())
         depots, teams = books.depot_codes(s), books.team_codes(s)
     return apply_world(dataclasses.replace(problem, incidents=()), scenario.world, region(url), depots, teams)
 
