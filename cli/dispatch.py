@@ -27,12 +27,14 @@ def hours(minutes: int | None) -> str:
 
 def render(doc: PlanDocument) -> None:
     """Print a plan document as tables: incidents, teams, trucks, totals, solver."""
-    rows = [{**asdict(r), "fill_pct": f"{r.fill:.0%}", "first": hours(r.first_arrival_minutes),
+    rows = [{**asdict(r), "fill_12": f"{r.fill_12h:.0%}", "fill_24": f"{r.fill_24h:.0%}",
+             "fill_pct": f"{r.fill:.0%}", "t50": hours(r.t50_minutes), "t90": hours(r.t90_minutes),
              "team_first": hours(r.first_team_minutes), "unmet": ", ".join(r.unmet_items) or ""}
             for r in doc.incidents]
     out.print(styled((f"plan {doc.plan_id}", "bold"), f" ({doc.status.value}, {doc.method.value}) from {doc.start}"))
     table("incidents", [("id", "id"), ("name", "name"), ("county", "county"), ("priority", "priority"),
-                        ("fill_pct", "need met"), ("first", "first supplies (h:mm)"), ("team_first", "first team"),
+                        ("fill_12", "met in 12 h"), ("fill_24", "in 24 h"), ("fill_pct", "at all"),
+                        ("t50", "half by (h:mm)"), ("t90", "90 % by"), ("team_first", "first team"),
                         ("unmet", "short of")], rows)
     teams = [{**asdict(t), "arrive": hours(t.minutes), "covers": t.request or t.kind} for t in doc.teams]
     table("teams", [("team", "team"), ("kind", "kind"), ("members", "members"), ("covers", "covers"),
@@ -42,13 +44,16 @@ def render(doc: PlanDocument) -> None:
         out.print(f"  {line}")
     render_trucks(doc)
     t, s = doc.totals, doc.solver
+    out.print(f"need met within 12 h {t.fill_12h:.1%}, within 24 h {t.fill_24h:.1%}, at all {t.fill:.1%} "
+              f"(half the units by {hours(t.t50_minutes)}, 90 % by {hours(t.t90_minutes)})")
     out.print(f"need met {t.fill:.1%} (priority-weighted {t.weighted_fill:.1%}, worst incident "
               f"{t.worst_fill:.1%}); {t.shipped_units:,} of {t.need_units:,} units in "
               f"{t.shipment_lines} lines, {t.tonnes:,.1f} t, {t.tonne_km:,.0f} t·km; "
               f"priority-weighted unmet {t.weighted_unmet:,.2f} item-needs")
     out.print(f"solver: {s.status.value} ({s.proof}), {s.method}; build {s.build_seconds:.3f} s, "
               f"solve {s.seconds:.3f} s, {s.arcs:,} candidate arcs" +
-              (f"; trucks {s.truck_seconds:.3f} s" if doc.trucks else ""))
+              (f"; trucks {s.truck_seconds:.3f} s" if doc.trucks else "") +
+              (f"; {s.ride_alongs} small load(s) moved onto trucks going there anyway" if s.ride_alongs else ""))
 
 
 def team_shortfalls(doc: PlanDocument) -> list[str]:

@@ -154,6 +154,7 @@ class SolverInfo:
     restriction: str | None = None
     rounds: int = 1
     truck_seconds: float = 0.0
+    ride_alongs: int = 0
 
 
 @dataclass(frozen=True)
