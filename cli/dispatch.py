@@ -53,7 +53,7 @@ def render(doc: PlanDocument) -> None:
     out.print(f"solver: {s.status.value} ({s.proof}), {s.method}; build {s.build_seconds:.3f} s, "
               f"solve {s.seconds:.3f} s, {s.arcs:,} candidate arcs" +
               (f"; trucks {s.truck_seconds:.3f} s" if doc.trucks else "") +
-              (f"; {s.ride_alongs} small load(s) moved onto trucks going there anyway" if s.ride_alongs else ""))
+              (f"; {s.ride_alongs} small loads ride along" if s.ride_alongs else ""))
 
 
 def team_shortfalls(doc: PlanDocument) -> list[str]:
