@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from relief.routing.core import lexflow, solver
-from relief.routing.core.candidates import ItemArcs, Network, item_arcs, network, weights
+from relief.routing.core.candidates import ItemArcs, item_arcs, network
 from relief.routing.core.problem import DispatchProblem
 from relief.routing.core.results import PlanResult, Shipment, Shortfall, SolverInfo
 from relief.routing.core.teams import assign_teams, team_requests  # noqa: F401 (team_requests: re-exported)

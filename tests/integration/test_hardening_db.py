@@ -9,7 +9,6 @@ import json
 import secrets
 import shutil
 import sqlite3
-import threading
 from pathlib import Path
 
 import psycopg
@@ -18,7 +17,7 @@ from sqlalchemy import event, func, text as sql
 from sqlmodel import select
 
 from relief.depot import db, keeper, region
-from relief.depot.models import County, Movement
+from relief.depot.models import Movement
 from relief.errors import DatabaseUnavailable, InvalidFile, InvalidInput, ScenarioError
 from relief.routing.dispatch import incidents, planning, plans
 from relief.routing.drills import scenario
