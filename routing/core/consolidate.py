@@ -33,7 +33,7 @@ def ride_along(p: DispatchProblem, r: PlanResult) -> tuple[PlanResult, int]:
     pairs: dict[tuple[str, int], list[Shipment]] = {}
     for line in r.shipments:
         pairs.setdefault((line.depot, line.incident), []).append(line)
-    free = _free_stock(p, r)
+    stock = _Stock(p, r)
     moved = 0
 
     def load(lines: list[Shipment]) -> tuple[float, float]:
@@ -47,13 +47,14 @@ def ride_along(p: DispatchProblem, r: PlanResult) -> tuple[PlanResult, int]:
             continue
         donors = sorted((d for (d, i), held in pairs.items() if i == key[1] and d != key[0] and held),
                         key=lambda d: (pairs[(d, key[1])][0].minutes, d))
-        taken = _cover(p, lines, donors, pairs, key[1], free)
+        taken = _cover(p, lines, donors, pairs, key[1], stock)
         if taken is None:
             continue
         for line in lines:  # the depot left keeps its units
-            for lot in free.get((line.depot, line.item), []):
-                if lot["lot"] == line.lot:
-                    lot["qty"] += line.qty
+            stock.use(line.depot, line.item, line.lot, -line.qty)
+        for new in taken.values():
+            for line in new:
+                stock.use(line.depot, line.item, line.lot, line.qty)
         pairs[key] = []
         for donor, new in taken.items():
             pairs[(donor, key[1])] = _merge(pairs[(donor, key[1])] + new)
@@ -66,11 +67,11 @@ def ride_along(p: DispatchProblem, r: PlanResult) -> tuple[PlanResult, int]:
 
 
 def _cover(p: DispatchProblem, lines: list[Shipment], donors: list[str], pairs: dict, incident: int,
-           free: dict) -> dict[str, list[Shipment]] | None:
-    """Lines from the donors covering every unit of ``lines`` (stock taken from ``free``),
-    or None, leaving ``free`` as it was, when they cannot."""
+           stock: _Stock) -> dict[str, list[Shipment]] | None:
+    """Lines from the donors covering every unit of ``lines`` out of their free stock, or
+    None when they cannot (nothing is taken until the caller records the move)."""
     taken: dict[str, list[Shipment]] = {}
-    undo: list[tuple[dict, int]] = []
+    free = {}
     for line in lines:
         need, window = line.qty, p.window(line.item)
         for donor in donors:
@@ -78,44 +79,52 @@ def _cover(p: DispatchProblem, lines: list[Shipment], donors: list[str], pairs: 
             if (trip.minutes > window and line.minutes <= window) or (line.minutes > window and trip.minutes > line.minutes):
                 continue
             arrive = p.params.arrival_day(trip.minutes)
-            for lot in free.get((donor, line.item), []):
+            for lot in free.setdefault((donor, line.item), stock.free(donor, line.item)):
                 if need == 0:
                     break
                 if lot["qty"] <= 0 or (lot["expires"] is not None and lot["expires"] < arrive):
                     continue
                 units = min(need, lot["qty"])
                 lot["qty"] -= units
-                undo.append((lot, units))
                 need -= units
                 taken.setdefault(donor, []).append(Shipment(donor, incident, line.item, lot["lot"], units, trip.km,
                                                             trip.minutes))
             if need == 0:
                 break
         if need:
-            for lot, units in undo:
-                lot["qty"] += units
             return None
     return taken
 
 
-def _free_stock(p: DispatchProblem, r: PlanResult) -> dict[tuple[str, str], list[dict]]:
-    """Units per (depot, item) the plan leaves, lot by lot earliest-expiring first, less
-    the reserve floor when floors are kept."""
-    used: dict[tuple[str, str, str], int] = {}
-    for line in r.shipments:
-        used[(line.depot, line.item, line.lot)] = used.get((line.depot, line.item, line.lot), 0) + line.qty
-    free: dict[tuple[str, str], list[dict]] = {}
-    for lot in sorted(p.lots, key=lambda s: (s.depot, s.item, s.expires or date.max, s.lot)):
-        free.setdefault((lot.depot, lot.item), []).append(
-            {"lot": lot.lot, "expires": lot.expires, "qty": lot.qty - used.get((lot.depot, lot.item, lot.lot), 0)})
-    if p.params.keep_reserve:
-        for (depot, item), lots in free.items():
-            floor = p.floors.get((depot, item), 0)
-            for lot in reversed(lots):  # the floor stays in the latest-expiring lots
-                keep = min(floor, max(lot["qty"], 0))
-                lot["qty"] -= keep
-                floor -= keep
-    return free
+class _Stock:
+    """What each depot holds and what the plan takes, lot by lot; ``free`` is what a depot
+    can still give, earliest-expiring first, less its reserve floor when floors are kept."""
+
+    def __init__(self, p: DispatchProblem, r: PlanResult):
+        self.p = p
+        self.lots: dict[tuple[str, str], list] = {}
+        for lot in sorted(p.lots, key=lambda s: (s.depot, s.item, s.expires or date.max, s.lot)):
+            self.lots.setdefault((lot.depot, lot.item), []).append(lot)
+        self.used: dict[tuple[str, str, str], int] = {}
+        for line in r.shipments:
+            self.use(line.depot, line.item, line.lot, line.qty)
+
+    def use(self, depot: str, item: str, lot: str, qty: int) -> None:
+        """Record ``qty`` more units of a lot taken (negative: given back)."""
+        self.used[(depot, item, lot)] = self.used.get((depot, item, lot), 0) + qty
+
+    def free(self, depot: str, item: str) -> list[dict]:
+        """Fresh {lot, expires, qty} rows of what ``depot`` can still give of ``item``."""
+        lots = self.lots.get((depot, item), [])
+        left = [{"lot": s.lot, "expires": s.expires, "qty": s.qty - self.used.get((depot, item, s.lot), 0)}
+                for s in lots]
+        if self.p.params.keep_reserve:
+            held = sum(s.qty for s in lots)
+            spare = held - sum(self.used.get((depot, item, s.lot), 0) for s in lots) - self.p.floors.get((depot, item), 0)
+            for row in left:  # the floor stays in the latest-expiring lots
+                row["qty"] = max(0, min(row["qty"], spare))
+                spare -= row["qty"]
+        return left
 
 
 def _merge(lines: list[Shipment]) -> list[Shipment]:

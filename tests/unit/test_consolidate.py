@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from relief.routing.core.consolidate import ride_along
+from relief.routing.core.optimize import optimal
 from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams
 from relief.routing.core.results import PlanResult, Shipment
 
@@ -54,3 +55,21 @@ def test_a_donor_keeps_its_reserve_floor():
     floors = {("BIG", "MASK"): 8}
     assert ride_along(problem(floors=floors, keep_reserve=True), plan())[1] == 0
     assert ride_along(problem(floors=floors, keep_reserve=False), plan())[1] == 1
+
+
+def test_units_a_moved_load_leaves_behind_do_not_break_a_reserve_floor():
+    # A holds 10 masks with a floor of 8: its reserve goes only to the priority-1 incident. When A's
+    # small load to incident 1 moves to B, A's units must not become free for the priority-3 incident.
+    p = DispatchProblem(
+        (IncidentSpec(1, "p1", "C1", 110.0, 40.0, 1, 100, (("MASK", 3), ("WATER", 10))),
+         IncidentSpec(2, "p3", "C2", 110.6, 40.0, 3, 100, (("MASK", 12), ("TENT", 20)))),
+        (DepotSpec("A", "X", 110.2, 40.0, "county", 0), DepotSpec("B", "X", 109.5, 40.0, "county", 0),
+         DepotSpec("C", "X", 110.8, 40.0, "county", 0)),
+        (LotSupply("A", "MASK", "L", None, 10), LotSupply("A", "TENT", "T", None, 20),
+         LotSupply("B", "MASK", "L", None, 100), LotSupply("B", "WATER", "W", None, 10),
+         LotSupply("C", "MASK", "L", None, 4)),
+        (), {"MASK": 0.25, "TENT": 40.0, "WATER": 13.5}, {("A", "MASK"): 8},
+        PlanParams(keep_reserve=True, start=datetime(2026, 5, 1, 8)))
+    moved, count = ride_along(p, optimal(p))
+    assert count >= 1
+    assert sum(s.qty for s in moved.shipments if (s.depot, s.item, s.incident) == ("A", "MASK", 2)) <= 2
