@@ -130,7 +130,7 @@ def plan_params(s: Session, *, circuity: float = 1.3, speed: float = 60.0, max_h
     ``InvalidTravelTable`` for a bad table.
     """
     kinds = {code for code in s.exec(select(Item.code))} | set(s.exec(select(Item.category)))
-    overrides = tuple(dict(window_rules.parse_override(w, kinds) for w in windows or []).items())
+    overrides = window_rules.overrides(windows or [], kinds)
     by_county = {r["county"].strip(): float(r["circuity"]) for r in region_rows(s, "circuity.csv")}
     table = {}
     if travel_table:

@@ -49,10 +49,23 @@ def parse_override(text: str, kinds: set[str]) -> tuple[str, int]:
     return kind, duration_minutes(value, f"delivery window of {kind}")
 
 
+def overrides(texts: list[str], kinds: set[str]) -> tuple[tuple[str, int], ...]:
+    """Every ``KIND=DURATION`` of ``texts`` as (kind, minutes) pairs; raises ``InvalidInput``
+    for a bad one (``parse_override``) or a kind given twice."""
+    seen: dict[str, int] = {}
+    for text in texts:
+        kind, minutes = parse_override(text, kinds)
+        if kind in seen:
+            raise InvalidInput(f"delivery window of {kind} is given twice; give each kind once", option="window")
+        seen[kind] = minutes
+    return tuple(seen.items())
+
+
 def item_windows(rows: list[dict], categories: dict[str, str], overrides: dict[str, int] | None = None,
                  where: str = "windows.csv") -> dict[str, int]:
     """Minutes per item code: ``rows`` of windows.csv and ``overrides`` {kind: minutes} over
-    ``categories`` {item code: category}; codes win over categories, overrides over rows.
+    ``categories`` {item code: category}; an override wins over every row, and within
+    either a code wins over its category.
 
     A row whose kind the catalogue does not have is left unused (the shared table names
     every category, a region's catalogue may hold fewer). Raises ``InvalidFile`` listing
@@ -69,5 +82,11 @@ def item_windows(rows: list[dict], categories: dict[str, str], overrides: dict[s
             problems.append(Problem(f"line {n}", "hours", str(exc), n))
     if problems:
         raise InvalidFile(f"{where}: {len(problems)} bad row(s)", problems)
-    table.update(overrides or {})
-    return {code: table.get(code, table.get(category, DEFAULT_WINDOW_MIN)) for code, category in categories.items()}
+    over = overrides or {}
+
+    def window(code: str, category: str) -> int:
+        for source, key in ((over, code), (over, category), (table, code), (table, category)):
+            if key in source:
+                return source[key]
+        return DEFAULT_WINDOW_MIN
+    return {code: window(code, category) for code, category in categories.items()}

@@ -277,7 +277,14 @@ def test_item_windows_take_codes_over_categories_and_overrides_over_both():
     rows = [{"kind": "water", "hours": "12"}, {"kind": "WBAG", "hours": "24"}]
     categories = {"WATER": "water", "WBAG": "water", "FOOD": "food"}
     assert windows.item_windows(rows, categories) == {"WATER": 720, "WBAG": 1440, "FOOD": 1440}
-    assert windows.item_windows(rows, categories, {"water": 360})["WATER"] == 360
+    assert windows.item_windows(rows, categories, {"water": 360}) == {"WATER": 360, "WBAG": 360, "FOOD": 1440}
+    assert windows.item_windows(rows, categories, {"water": 360, "WBAG": 90})["WBAG"] == 90
+
+
+def test_a_kind_given_twice_is_refused():
+    assert windows.overrides(["food=36h", "FOOD=6h"], {"food", "FOOD"}) == (("food", 2160), ("FOOD", 360))
+    with pytest.raises(InvalidInput, match="delivery window of food is given twice"):
+        windows.overrides(["food=36h", "food=6h"], {"food"})
 
 
 def test_a_bad_windows_file_lists_every_bad_row():
