@@ -33,7 +33,7 @@ def ride_along(p: DispatchProblem, r: PlanResult) -> tuple[PlanResult, int]:
     pairs: dict[tuple[str, int], list[Shipment]] = {}
     for line in r.shipments:
         pairs.setdefault((line.depot, line.incident), []).append(line)
-    stock = _Stock(p, r)
+    stock = Stock(p, r)
     moved = 0
 
     def load(lines: list[Shipment]) -> tuple[float, float]:
@@ -67,7 +67,7 @@ def ride_along(p: DispatchProblem, r: PlanResult) -> tuple[PlanResult, int]:
 
 
 def _cover(p: DispatchProblem, lines: list[Shipment], donors: list[str], pairs: dict, incident: int,
-           stock: _Stock) -> dict[str, list[Shipment]] | None:
+           stock: Stock) -> dict[str, list[Shipment]] | None:
     """Lines from the donors covering every unit of ``lines`` out of their free stock, or
     None when they cannot (nothing is taken until the caller records the move)."""
     taken: dict[str, list[Shipment]] = {}
@@ -96,7 +96,7 @@ def _cover(p: DispatchProblem, lines: list[Shipment], donors: list[str], pairs: 
     return taken
 
 
-class _Stock:
+class Stock:
     """What each depot holds and what the plan takes, lot by lot; ``free`` is what a depot
     can still give, earliest-expiring first, less its reserve floor when floors are kept."""
 

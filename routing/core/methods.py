@@ -13,13 +13,15 @@ def solve(problem: DispatchProblem, method: Method | str = Method.OPTIMAL, *, tr
     """Takes a problem and a method (a ``Method`` or its name); returns what that method
     decides, with its shipments loaded on trucks (``routing.core.trucks``: lines timed by
     the truck arrivals, ``solver.truck_seconds`` set) unless ``trucks`` is False; an
-    optimal plan's small loads ride along first (``routing.core.consolidate``).
+    optimal plan's small loads ride along first (``routing.core.consolidate``), and a lot
+    that would arrive expired on its truck is swapped or left home (``routing.core.shelf``).
 
     Raises ``InvalidInput`` for an unknown method name, or naming an item one unit of
     which no vehicle of its depot can carry."""
     from relief.routing.core.greedy import greedy
     from relief.routing.core.optimize import optimal
     from relief.routing.core.consolidate import ride_along
+    from relief.routing.core.shelf import fresh_lots
     from relief.routing.core.trucks import load_trucks
 
     result = optimal(problem) if Method.parse(method) is Method.OPTIMAL else greedy(problem)
@@ -29,7 +31,7 @@ def solve(problem: DispatchProblem, method: Method | str = Method.OPTIMAL, *, tr
     if Method.parse(method) is Method.OPTIMAL:
         result, moved = ride_along(problem, result)
         result = dataclasses.replace(result, solver=dataclasses.replace(result.solver, ride_alongs=moved))
-    loaded = load_trucks(problem, result)
+    loaded, _ = fresh_lots(problem, load_trucks(problem, result))
     seconds = round(time.perf_counter() - start, 4)
     return dataclasses.replace(loaded, solver=dataclasses.replace(loaded.solver, truck_seconds=seconds)
                                if loaded.solver else None)
