@@ -69,19 +69,27 @@ def _restriction(p: DispatchProblem) -> str | None:
 
 
 def _read_back(p: DispatchProblem, arcs: list[ItemArcs], plans: list[lexflow.ItemPlan]):
-    lines: dict[tuple, dict] = {}
-    unmet = []
+    """Shipment lines (one per depot, incident, item and lot; a lot's free and reserve parts
+    added together) and shortfalls of the item plans, grouped with numpy."""
+    codes = [d.code for d in p.depots]
+    ids = [inc.id for inc in p.incidents]
+    shipments, unmet = [], []
     for a, plan in zip(arcs, plans):
-        for n in np.nonzero(plan.flow)[0]:
-            inc = p.incidents[a.sink_incident[a.head[n]]]
-            depot = p.depots[a.src_depot[a.tail[n]]].code
-            key = (depot, inc.id, a.item, a.src_lot[a.tail[n]])
-            line = lines.setdefault(key, {"depot": depot, "incident": inc.id, "item": a.item, "lot": key[3], "qty": 0,
-                                          "km": round(float(a.km[n]), 1), "minutes": int(a.minutes[n])})
-            line["qty"] += int(plan.flow[n])
+        used = np.nonzero(plan.flow)[0]
+        if len(used):
+            lot_names, lot_of_src = np.unique(np.array(a.src_lot, dtype=str), return_inverse=True)
+            tail, head = a.tail[used], a.head[used]
+            key = (a.src_depot[tail] * len(lot_names) + lot_of_src[tail]) * len(a.demand) + head
+            keys, first, group = np.unique(key, return_index=True, return_inverse=True)
+            qty = np.bincount(group, weights=plan.flow[used], minlength=len(keys)).astype(np.int64)
+            n = used[first]
+            sink_ids = [ids[i] for i in a.sink_incident.tolist()]
+            for depot, sink, lot, units, km, minutes in zip(a.src_depot[a.tail[n]].tolist(), a.head[n].tolist(),
+                                                            lot_of_src[a.tail[n]].tolist(), qty.tolist(),
+                                                            a.km[n].tolist(), a.minutes[n].tolist()):
+                shipments.append(Shipment(codes[depot], sink_ids[sink], a.item, str(lot_names[lot]),
+                                          units, round(km, 1), minutes))
         for sink in np.nonzero(plan.unmet)[0]:
-            unmet.append({"incident": p.incidents[a.sink_incident[sink]].id, "item": a.item,
-                          "qty": int(plan.unmet[sink])})
-    shipments = sorted((Shipment(**line) for line in lines.values()),
-                       key=lambda r: (r.incident, r.item, r.minutes, r.depot, r.lot))
-    return shipments, sorted((Shortfall(**u) for u in unmet), key=lambda r: (r.incident, r.item))
+            unmet.append(Shortfall(ids[a.sink_incident[sink]], a.item, int(plan.unmet[sink])))
+    shipments.sort(key=lambda r: (r.incident, r.item, r.minutes, r.depot, r.lot))
+    return shipments, sorted(unmet, key=lambda r: (r.incident, r.item))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from relief.depot import db, text
@@ -53,8 +54,11 @@ def _save(s: Session, document: PlanDocument) -> PlanDocument:
     document = document.with_(plan_id=row.id)
     row.document = json.dumps(documents.as_json(document), ensure_ascii=False)
     s.add(row)
-    s.add_all(PlanShipment(plan=row.id, depot=ln.depot, incident=ln.incident, item=ln.item, lot=ln.lot, qty=ln.qty,
-                           km=ln.km, minutes=ln.minutes) for ln in document.shipments)
+    s.flush()
+    if document.shipments:  # one multi-row insert: a plan has thousands of lines
+        s.execute(insert(PlanShipment), [{"plan": row.id, "depot": ln.depot, "incident": ln.incident, "item": ln.item,
+                                          "lot": ln.lot, "qty": ln.qty, "km": ln.km, "minutes": ln.minutes}
+                                         for ln in document.shipments])
     s.add_all(PlanTeam(plan=row.id, team=t.team, incident=t.incident, km=t.km, minutes=t.minutes, request=t.request)
               for t in document.teams)
     s.flush()
