@@ -160,7 +160,7 @@ def read_file(path: str) -> list[tuple[int, dict]]:
     are ignored and blank lines skipped.
 
     Raises ``InvalidFleet`` about the setting ``fleet`` for a missing, unreadable or
-    non-UTF-8 file, and for a column missing, unknown or named twice.
+    non-UTF-8 file, a column missing, unknown or named twice, and a file without rows.
     """
     file = Path(path)
     if not file.is_file():
@@ -179,7 +179,10 @@ def read_file(path: str) -> list[tuple[int, dict]]:
                       datafiles.EXTRA_COLUMNS["fleet.csv"] + ("note",))
     except InvalidFile as exc:
         raise InvalidFleet(f"fleet {exc}", option="fleet") from None
-    return [(n, dict(zip(header, line))) for n, line in enumerate(lines[1:], start=2) if any(c.strip() for c in line)]
+    rows = [(n, dict(zip(header, line))) for n, line in enumerate(lines[1:], start=2) if any(c.strip() for c in line)]
+    if not rows:
+        raise InvalidFleet(f"fleet {file.name} has no rows; give one row per depot and vehicle type", option="fleet")
+    return rows
 
 
 def _whole(problems: list[Problem], at: str, line: int, row: dict, key: str, high: int) -> int | None:

@@ -96,3 +96,11 @@ def test_a_fleet_file_with_an_unknown_column_is_refused(tmp_path):
     path.write_text("depot,vehicle,owned,hire,hours\nR99,T10,1,0,0\n", encoding="utf-8")
     with pytest.raises(InvalidFleet, match="unknown column"):
         fleets.read_file(str(path))
+
+
+def test_a_fleet_file_without_rows_is_refused(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("depot,vehicle,owned,hire,hire_hours\n\n", encoding="utf-8")
+    with pytest.raises(InvalidFleet, match="mine.csv has no rows") as caught:
+        fleets.read_file(str(path))
+    assert caught.value.option == "fleet"
