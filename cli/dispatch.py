@@ -52,8 +52,9 @@ def render(doc: PlanDocument) -> None:
               f"priority-weighted unmet {t.weighted_unmet:,.2f} item-needs")
     out.print(f"solver: {s.status.value} ({s.proof}), {s.method}; build {s.build_seconds:.3f} s, "
               f"solve {s.seconds:.3f} s, {s.arcs:,} candidate arcs" +
-              (f"; trucks {s.truck_seconds:.3f} s" if doc.trucks else "") +
-              (f"; {s.ride_alongs} small loads ride along" if s.ride_alongs else ""))
+              (f"; trucks {s.truck_seconds:.3f} s" if doc.trucks else ""))
+    if s.ride_alongs:
+        out.print(f"{s.ride_alongs} small load(s) ride along with trucks going there anyway")
 
 
 def team_shortfalls(doc: PlanDocument) -> list[str]:
