@@ -123,23 +123,27 @@ def _arrival_ordinals(p: DispatchProblem, minutes: np.ndarray) -> np.ndarray:
 
 
 def _supplies(p: DispatchProblem, item: str, depot_index: dict[str, int], by_depot: dict[str, list]):
-    depots, lots, qty, exp, reserve, rank = [], [], [], [], [], []
+    """Supply nodes of ``item``: per depot its lots earliest-expiring first, each split into
+    the units above the depot's reserve floor and those of the floor (when floors are kept)."""
+    rows = []
+    keep = p.params.keep_reserve
     for code in sorted(by_depot):
-        held = sorted(by_depot[code], key=lambda s: (s.expires or date.max, s.lot))
-        floor = min(p.floors.get((code, item), 0), sum(s.qty for s in held)) if p.params.keep_reserve else 0
-        free = sum(s.qty for s in held) - floor
+        held = by_depot[code]
+        if len(held) > 1:
+            held = sorted(held, key=lambda s: (s.expires or date.max, s.lot))
+        depot = depot_index[code]
+        total = sum(s.qty for s in held)
+        free = total - (min(p.floors.get((code, item), 0), total) if keep else 0)
         for n, lot in enumerate(held):
-            parts = ((min(free, lot.qty), False), (lot.qty - min(free, lot.qty), True))
-            free -= parts[0][0]
-            for units, is_reserve in parts:
-                if units > 0:
-                    depots.append(depot_index[code])
-                    lots.append(lot.lot)
-                    qty.append(units)
-                    exp.append(lot.expires.toordinal() if lot.expires else NO_EXPIRY)
-                    reserve.append(is_reserve)
-                    rank.append(min(n, 63))
-    return (np.array(depots, dtype=np.int64), lots, np.array(qty, dtype=np.int64), np.array(exp, dtype=np.int64),
+            expires = lot.expires.toordinal() if lot.expires else NO_EXPIRY
+            take = lot.qty if lot.qty < free else free
+            if take > 0:
+                rows.append((depot, lot.lot, take, expires, False, min(n, 63)))
+                free -= take
+            if lot.qty > take:
+                rows.append((depot, lot.lot, lot.qty - take, expires, True, min(n, 63)))
+    depots, lots, qty, exp, reserve, rank = zip(*rows) if rows else ((),) * 6
+    return (np.array(depots, dtype=np.int64), list(lots), np.array(qty, dtype=np.int64), np.array(exp, dtype=np.int64),
             np.array(reserve, dtype=bool), np.array(rank, dtype=np.int64))
 
 
