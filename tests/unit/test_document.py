@@ -12,16 +12,16 @@ import json
 from datetime import datetime
 
 import pytest
-from shapely.geometry import box
 
 from relief.errors import InvalidInput
 from relief.routing.core import document as documents
 from relief.routing.core.methods import solve
-from relief.routing.core.problem import DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamSpec
+from relief.routing.core.problem import DispatchProblem
 from relief.routing.core.results import Method, PlanStatus, Shipment, SolveStatus, TeamShortfall
 from relief.routing.drills import metrics
 from relief.routing.drills.run import DrillReport, as_json
-from relief.routing.outputs.places import DepotPlace, ItemFacts, Places, TeamPlace
+from relief.routing.outputs.places import Places
+from tests.unit import truck_plan
 
 PLAN_KEYS = {"plan_id", "status", "method", "created_at", "start", "params", "shipments", "teams", "unmet",
              "teams_unmet", "incidents", "totals", "solver", "trucks"}
@@ -31,23 +31,14 @@ START = datetime(2026, 11, 22, 8, 0)
 @pytest.fixture
 def two_incidents() -> DispatchProblem:
     """Six tents at D1 (110.5E) and two at D2 (112.5E); incident 1 (priority 1) near D1
-    needs 5 tents and a relief team, incident 2 near D2 needs 4 tents."""
-    return DispatchProblem(
-        (IncidentSpec(1, "north", "990101", 110.6, 40.5, 1, 200, (("TENT", 5),), (("relief", 1),)),
-         IncidentSpec(2, "east", "990201", 112.6, 40.5, 3, 100, (("TENT", 4),))),
-        (DepotSpec("D1", "990101", 110.5, 40.5, "region", 100.0), DepotSpec("D2", "990201", 112.5, 40.5, "county", 100.0)),
-        (LotSupply("D1", "TENT", "-", None, 6), LotSupply("D2", "TENT", "-", None, 2)),
-        (TeamSpec("T01", "relief", 110.5, 40.5),), {"TENT": 40.0}, {}, PlanParams(start=START))
+    needs 5 tents and a relief team, incident 2 near D2 needs 4 tents (``truck_plan.problem``)."""
+    return truck_plan.problem()
 
 
 @pytest.fixture
 def places() -> Places:
     """The depots, team, item and three county squares of ``two_incidents``."""
-    return Places({"D1": DepotPlace("D1", "north depot", 110.5, 40.5), "D2": DepotPlace("D2", "east depot", 112.5, 40.5)},
-                  {"T01": TeamPlace("T01", "relief", 110.5, 40.5)},
-                  {"TENT": ItemFacts("TENT", "tent", "piece", 40.0, 0.2)},
-                  (("990101", "west", box(110, 40, 111, 41)), ("990102", "middle", box(111, 40, 112, 41)),
-                   ("990201", "east", box(112, 40, 113, 41))))
+    return truck_plan.places()
 
 
 @pytest.fixture

@@ -36,13 +36,19 @@ def places() -> Places:
                    ("990201", "east", box(112, 40, 113, 41))))
 
 
-def plan(trucks: tuple[Truck, ...] = TRUCKS) -> PlanDocument:
-    """Plan 3 (a draft of the optimizer) with ``trucks`` (``()``: a plan saved before trucks were planned)."""
-    problem = DispatchProblem(
+def problem() -> DispatchProblem:
+    """Six tents at D1 (110.5E) and two at D2 (112.5E); incident 1 (priority 1) near D1
+    needs 5 tents and a relief team, incident 2 near D2 needs 4 tents."""
+    return DispatchProblem(
         (IncidentSpec(1, "north", "990101", 110.6, 40.5, 1, 200, (("TENT", 5),), (("relief", 1),)),
          IncidentSpec(2, "east", "990201", 112.6, 40.5, 3, 100, (("TENT", 4),))),
         (DepotSpec("D1", "990101", 110.5, 40.5, "region", 100.0), DepotSpec("D2", "990201", 112.5, 40.5, "county", 100.0)),
         (LotSupply("D1", "TENT", "-", None, 6), LotSupply("D2", "TENT", "-", None, 2)),
         (TeamSpec("T01", "relief", 110.5, 40.5),), {"TENT": 40.0}, {}, PlanParams(start=START))
-    doc = documents.build(problem, solve(problem), Method.OPTIMAL, PlanStatus.DRAFT, created_at=START)
+
+
+def plan(trucks: tuple[Truck, ...] = TRUCKS) -> PlanDocument:
+    """Plan 3 (a draft of the optimizer) with ``trucks`` (``()``: a plan saved before trucks were planned)."""
+    p = problem()
+    doc = documents.build(p, solve(p), Method.OPTIMAL, PlanStatus.DRAFT, created_at=START)
     return doc.with_(plan_id=3, trucks=trucks)
