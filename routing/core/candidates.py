@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 
 from relief.routing.core import travel
-from relief.routing.core.problem import PRIORITY_WEIGHT, DispatchProblem
+from relief.routing.core.problem import PRIORITY_WEIGHT, DispatchProblem, free_first
 
 NO_EXPIRY = date.max.toordinal()
 
@@ -126,22 +126,17 @@ def _supplies(p: DispatchProblem, item: str, depot_index: dict[str, int], by_dep
     """Supply nodes of ``item``: per depot its lots earliest-expiring first, each split into
     the units above the depot's reserve floor and those of the floor (when floors are kept)."""
     rows = []
-    keep = p.params.keep_reserve
     for code in sorted(by_depot):
         held = by_depot[code]
         if len(held) > 1:
             held = sorted(held, key=lambda s: (s.expires or date.max, s.lot))
         depot = depot_index[code]
-        total = sum(s.qty for s in held)
-        free = total - (min(p.floors.get((code, item), 0), total) if keep else 0)
-        for n, lot in enumerate(held):
+        for n, (lot, free) in enumerate(zip(held, free_first([s.qty for s in held], p.floor(code, item)))):
             expires = lot.expires.toordinal() if lot.expires else NO_EXPIRY
-            take = lot.qty if lot.qty < free else free
-            if take > 0:
-                rows.append((depot, lot.lot, take, expires, False, min(n, 63)))
-                free -= take
-            if lot.qty > take:
-                rows.append((depot, lot.lot, lot.qty - take, expires, True, min(n, 63)))
+            if free > 0:
+                rows.append((depot, lot.lot, free, expires, False, min(n, 63)))
+            if lot.qty > free:
+                rows.append((depot, lot.lot, lot.qty - free, expires, True, min(n, 63)))
     depots, lots, qty, exp, reserve, rank = zip(*rows) if rows else ((),) * 6
     return (np.array(depots, dtype=np.int64), list(lots), np.array(qty, dtype=np.int64), np.array(exp, dtype=np.int64),
             np.array(reserve, dtype=bool), np.array(rank, dtype=np.int64))

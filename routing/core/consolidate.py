@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from relief.routing.core.problem import DispatchProblem
+from relief.routing.core.problem import DispatchProblem, free_first
 from relief.routing.core.results import PlanResult, Shipment
 
 SMALL_SHARE = 0.1
@@ -116,15 +116,9 @@ class Stock:
     def free(self, depot: str, item: str) -> list[dict]:
         """Fresh {lot, expires, qty} rows of what ``depot`` can still give of ``item``."""
         lots = self.lots.get((depot, item), [])
-        left = [{"lot": s.lot, "expires": s.expires, "qty": s.qty - self.used.get((depot, item, s.lot), 0)}
-                for s in lots]
-        if self.p.params.keep_reserve:
-            held = sum(s.qty for s in lots)
-            spare = held - sum(self.used.get((depot, item, s.lot), 0) for s in lots) - self.p.floors.get((depot, item), 0)
-            for row in left:  # the floor stays in the latest-expiring lots
-                row["qty"] = max(0, min(row["qty"], spare))
-                spare -= row["qty"]
-        return left
+        left = [s.qty - self.used.get((depot, item, s.lot), 0) for s in lots]
+        return [{"lot": s.lot, "expires": s.expires, "qty": free}
+                for s, free in zip(lots, free_first(left, self.p.floor(depot, item)))]
 
 
 def _merge(lines: list[Shipment]) -> list[Shipment]:

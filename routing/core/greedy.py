@@ -15,7 +15,7 @@ from datetime import date
 
 from relief.routing.core.candidates import network
 from relief.routing.core.teams import nearest_first, shortfalls, team_requests
-from relief.routing.core.problem import DispatchProblem
+from relief.routing.core.problem import DispatchProblem, free_first
 from relief.routing.core.results import PlanResult, Shipment, Shortfall, SolverInfo, SolveStatus
 
 
@@ -71,13 +71,8 @@ def _stock(p: DispatchProblem) -> dict[tuple[str, str], list[dict]]:
     for lot in sorted(p.lots, key=lambda s: (s.depot, s.item, s.expires or date.max, s.lot)):
         left.setdefault((lot.depot, lot.item), []).append({"lot": lot.lot, "expires": lot.expires, "qty": lot.qty})
     for (depot, item), lots in left.items():
-        total = sum(s["qty"] for s in lots)
-        floor = min(p.floors.get((depot, item), 0), total) if p.params.keep_reserve else 0
-        free = total - floor
-        for lot in lots:
-            lot["free"] = min(free, lot["qty"])
-            lot["reserve"] = lot["qty"] - lot["free"]
-            free -= lot["free"]
+        for lot, free in zip(lots, free_first([s["qty"] for s in lots], p.floor(depot, item))):
+            lot["free"], lot["reserve"] = free, lot["qty"] - free
     return left
 
 

@@ -40,6 +40,18 @@ class TeamRequest:
         return self.skill or self.name
 
 
+def free_first(quantities: list[int], floor: int) -> list[int]:
+    """Units free above a reserve ``floor``, lot by lot, for ``quantities`` of lots in
+    earliest-expiring order: the free units are the earliest, so the floor stays in the
+    latest-expiring lots. Every planner and pass splits a depot's stock this way."""
+    free, out = max(0, sum(quantities) - floor), []
+    for qty in quantities:
+        take = min(qty, free)
+        out.append(take)
+        free -= take
+    return out
+
+
 @dataclass(frozen=True)
 class IncidentSpec:
     """An open incident: its remaining needs {item: qty} and team requests (``TeamRequest``;
@@ -150,6 +162,10 @@ class DispatchProblem:
     window_min: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
     vehicles: tuple[Vehicle, ...] = ()
     fleet: tuple[FleetEntry, ...] = ()
+
+    def floor(self, depot: str, item: str) -> int:
+        """The reserve floor ``depot`` keeps of ``item`` in this plan (0 unless floors are kept)."""
+        return self.floors.get((depot, item), 0) if self.params.keep_reserve else 0
 
     def window(self, item: str) -> int:
         """Minutes from the start within which ``item`` should arrive (``DEFAULT_WINDOW_MIN`` when none is set)."""

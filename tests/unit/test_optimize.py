@@ -412,3 +412,10 @@ def test_an_inconsistent_problem_is_refused_when_built():
     with pytest.raises(InvalidInput, match="^nearest must be 1 or more, got 0$") as caught:
         PlanParams(nearest=0)
     assert caught.value.option == "nearest"
+
+
+@pytest.mark.parametrize(("quantities", "floor", "free"), [([5, 5], 4, [5, 1]), ([5, 5], 0, [5, 5]), ([3, 2], 9, [0, 0]),
+                                                          ([], 3, [])])
+def test_the_free_units_are_the_earliest_expiring_and_the_floor_stays_in_the_latest(quantities, floor, free):
+    from relief.routing.core.problem import free_first
+    assert free_first(quantities, floor) == free
