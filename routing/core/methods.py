@@ -18,20 +18,19 @@ def solve(problem: DispatchProblem, method: Method | str = Method.OPTIMAL, *, tr
 
     Raises ``InvalidInput`` for an unknown method name, or naming an item one unit of
     which no vehicle of its depot can carry."""
+    from relief.routing.core.consolidate import ride_along
     from relief.routing.core.greedy import greedy
     from relief.routing.core.optimize import optimal
-    from relief.routing.core.consolidate import ride_along
     from relief.routing.core.shelf import fresh_lots
     from relief.routing.core.trucks import load_trucks
 
-    result = optimal(problem) if Method.parse(method) is Method.OPTIMAL else greedy(problem)
+    is_optimal = Method.parse(method) is Method.OPTIMAL
+    result = optimal(problem) if is_optimal else greedy(problem)
     if not trucks:
         return result
     start = time.perf_counter()
-    if Method.parse(method) is Method.OPTIMAL:
-        result, moved = ride_along(problem, result)
-        result = dataclasses.replace(result, solver=dataclasses.replace(result.solver, ride_alongs=moved))
+    result, moved = ride_along(problem, result) if is_optimal else (result, 0)
     loaded, _ = fresh_lots(problem, load_trucks(problem, result))
     seconds = round(time.perf_counter() - start, 4)
-    return dataclasses.replace(loaded, solver=dataclasses.replace(loaded.solver, truck_seconds=seconds)
-                               if loaded.solver else None)
+    info = loaded.solver and dataclasses.replace(loaded.solver, truck_seconds=seconds, ride_alongs=moved)
+    return dataclasses.replace(loaded, solver=info)

@@ -47,9 +47,10 @@ def optimal(p: DispatchProblem) -> PlanResult:
         proof = f"optimal over {restriction}, not over the whole network"
     else:
         within = p.params.travel.max_hours
-        proof = ("proven optimal over every depot within " + f"{within:g} h" if within else
-                 "proven optimal over the whole network")
-    info = SolverInfo(status=status, method="time-first min-cost flow per item, arcs priced in lazily (network simplex)",
+        proof = f"proven optimal over every depot within {within:g} h" if within else \
+            "proven optimal over the whole network"
+    info = SolverInfo(status=status, method="time-first min-cost flow per item (OR-Tools)"
+                      + (", arcs priced in lazily" if any(plan.rounds > 1 for plan in plans) else ""),
                       objective=float(sum(plan.objective for plan in plans)),
                       bound=float(sum(plan.objective for plan in plans)), team_objective=float(team_solution.objective),
                       seconds=round(sum(plan.seconds for plan in plans) + team_solution.seconds, 4),

@@ -3,7 +3,7 @@
 Solvers fed from numpy arrays:
 
 * ``flow_network``: a min-cost flow given as arc arrays and node supplies, solved
-  exactly (network simplex; whole units, proven optimal): each item of a plan
+  exactly (OR-Tools cost-scaling push-relabel; whole units, proven optimal): each item of a plan
   (``routing.core.lexflow``).
 * ``solve_transport``: a transportation problem with a convex shortage penalty, solved
   the same way.
@@ -61,7 +61,7 @@ class Solution:
 
 def flow_network(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray,
                   supplies: np.ndarray) -> tuple[bool, np.ndarray, int]:
-    """Solve a min-cost flow exactly (OR-Tools network simplex on whole units).
+    """Solve a min-cost flow exactly (OR-Tools cost scaling, whole units).
 
     Takes arc arrays (tail and head node indices, capacity and integer unit cost) and the
     supply of every node (negative for demand; they sum to 0). Returns (solved, flow per
