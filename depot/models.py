@@ -217,3 +217,54 @@ class PlanTeam(Record, table=True):
     km: float
     minutes: int
     request: str = ""
+
+
+class Account(Record, table=True):
+    """A person (or script) who signs in to the server: a role, and a password kept only as
+    an argon2 hash. A disabled account cannot sign in and its tokens stop working."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: str
+    password_hash: str
+    disabled: bool = False
+    created_at: datetime
+    created_by: str = ""
+
+
+class AccountScope(Record, table=True):
+    """A depot (``kind`` ``depot``) or league (``kind`` ``league``) an account may act on."""
+
+    account: int = Field(primary_key=True, foreign_key="account.id")
+    kind: str = Field(primary_key=True)
+    code: str = Field(primary_key=True)
+
+
+class AccessToken(Record, table=True):
+    """A bearer token or sign-in session of an account, kept only as its SHA-256 digest.
+
+    ``kind`` is ``script`` (``relief token create``), ``bearer`` (``POST /api/token``) or
+    ``session`` (the web pages); each expires at ``expires_at``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: int = Field(index=True, foreign_key="account.id")
+    kind: str
+    digest: str = Field(unique=True, max_length=64)
+    label: str = ""
+    created_at: datetime
+    expires_at: datetime
+    revoked: bool = False
+
+
+class AuditEvent(Record, table=True):
+    """One line of the audit log: a sign-in, a failed sign-in, a permission refusal, a change
+    to an account or token. ``account`` is the name given (also when no such account
+    exists), ``address`` the client's address when it came over the network."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    event: str = Field(index=True)
+    account: str = Field(default="", index=True)
+    actor: str = ""
+    address: str = ""
+    detail: str = ""

@@ -246,3 +246,30 @@ class ScenarioError(InvalidInput):
 
 class HazardNotInRegion(ScenarioError):
     """A drill asks for a hazard the loaded region does not have (no zones for it)."""
+
+
+# Accounts and permissions (the server)
+
+
+class NotSignedIn(ReliefError):
+    """No valid credentials: a wrong name or password, or a token missing, expired or revoked."""
+
+    exit_code = 1
+
+
+class Forbidden(ReliefError):
+    """The signed-in account's role or scope does not allow the operation."""
+
+    exit_code = 1
+
+
+class TooManyAttempts(Refused):
+    """Too many failed sign-ins for an account or from an address; wait before trying again."""
+
+
+class UnknownAccount(InvalidInput):
+    """No account has the given name."""
+
+
+class AccountExists(Refused):
+    """An account with the given name already exists."""

@@ -27,6 +27,8 @@ MOVEMENTS = 5  # two receipts, an issue, and a transfer (out and in)
 # columns the models gained after that release (revisions 0004 and 0005)
 LATER_COLUMNS = {"movement": ("hash",), "team": ("speed_kmh", "mobilise_min"), "incidentteam": ("people",),
                  "planteam": ("request",)}
+# tables the models gained after that release (revision 0006)
+LATER_TABLES = ("auditevent", "accesstoken", "accountscope", "account")
 
 
 def previous_schema(url: str) -> str:
@@ -38,6 +40,8 @@ def previous_schema(url: str) -> str:
         for table, columns in LATER_COLUMNS.items():
             for column in columns:
                 conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        for table in LATER_TABLES:
+            conn.execute(text(f"DROP TABLE {table}"))
     return url
 
 

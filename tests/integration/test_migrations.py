@@ -116,10 +116,10 @@ def test_the_models_match_the_schema_the_migrations_build(db_url):
     assert differences == []
 
 
-def test_the_head_revision_protects_both_ledger_tables(db_url):
+def test_the_head_revision_protects_both_ledger_tables_and_the_audit_log(db_url):
     load_tiny(db_url)
     protected = {table for _, table in layout(db_url)["triggers"]}
-    assert protected == {"movement", "document"}
+    assert protected == {"movement", "document", "auditevent"}
 
 
 def test_dropping_the_schema_leaves_nothing_behind(db_url):

@@ -1,0 +1,1 @@
+"""The server: an HTTP API and web pages over the same library the command line uses."""
