@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-quick bench clean
+.PHONY: demo serve test test-quick bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 ## demo: a fresh database of the Inner Mongolia default, a keeper's day, the stock report
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh $(DEMO_DIR)
+
+## serve: the server (API and web pages) on the Inner Mongolia default at http://127.0.0.1:8000
+serve: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/serve.sh
 
 ## test: unit, integration (SQLite and PostgreSQL) and end-to-end tests
 test: $(STAMP)
@@ -32,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/drill_batch.py
 
 clean:
-	rm -rf $(VENV) demo-out
+	rm -rf $(VENV) demo-out out

@@ -15,7 +15,7 @@ import typer
 import typer.core
 import typer.main
 
-from relief.cli.common import DbOption, err, fit_output, out, today, url
+from relief.cli.common import DbOption, err, fit_output, out, today, url, whole
 from relief.errors import ReliefError
 
 UNEXPECTED = 3  # the exit code of a failure that is no refusal and no bad input: a crash
@@ -32,6 +32,8 @@ GROUPS = {
     "dispatch": ("dispatch", "app"),
     "drill": ("drill", "app"),
     "db": ("db", "app"),
+    "user": ("accounts", "users"),
+    "token": ("accounts", "tokens"),
 }
 
 
@@ -159,6 +161,19 @@ def init(region: Annotated[str, typer.Option(
     out.print(f"initialised {describe(target)}: {loaded.region} - {loaded.counties} counties, "
               f"{loaded.depots} depots, {loaded.items} items, {loaded.teams} teams, "
               f"{loaded.stock_lines:,} opening stock lines")
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port", parser=whole, help="Port to listen on.")] = 8000,
+          workers: Annotated[int, typer.Option("--workers", parser=whole, help="Server processes.")] = 1,
+          behind_tls: Annotated[bool, typer.Option(
+              "--behind-tls", help="A TLS proxy fronts the server: mark session cookies Secure.")] = False,
+          db_: DbOption = None) -> None:
+    """Serve the HTTP API (/api, documented at /docs) and the web pages over the database."""
+    from relief.cli import serve as server
+
+    server.serve(host, port, workers, behind_tls, db_)
 
 
 def run() -> None:

@@ -220,7 +220,7 @@ def _verify(hashed: str, password: object) -> bool:
 def _account(s: Session, name: str) -> Account:
     row = s.exec(select(Account).where(Account.name == name)).first()
     if row is None:
-        raise UnknownAccount(f"no account is named {name}")
+        raise UnknownAccount(f"no account is named {name}", hint="accounts")
     return row
 
 

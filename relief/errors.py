@@ -22,7 +22,7 @@ command line needs to add, which it does in one place (``relief.cli.flags``):
   use it (``"; pass --force to replace it"``).
 * ``hint`` names where the valid values can be looked up or what to do next:
   ``"depots"``, ``"items"``, ``"teams"``, ``"depots_teams"``, ``"counties"``,
-  ``"incidents"``, ``"plans"`` (their listings), ``"new_incident"`` (add one),
+  ``"incidents"``, ``"plans"``, ``"accounts"`` (their listings), ``"new_incident"`` (add one),
   ``"init"`` / ``"upgrade"`` (create or upgrade the ``database`` of a
   ``DatabaseState`` error), ``"upgrade_command"`` (the upgrade, in general). The
   command line adds the command to run.

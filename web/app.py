@@ -9,6 +9,7 @@ Swagger UI files of an installed package: no page loads anything from another se
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -69,3 +70,9 @@ def create_app(url: str, *, secure_cookies: bool = False) -> FastAPI:
         return response
 
     return app
+
+
+def from_environment() -> FastAPI:
+    """The server ``relief serve`` starts in each worker process: the database of
+    ``$RELIEF_SERVE_URL``, Secure cookies when ``$RELIEF_SECURE_COOKIES`` is set."""
+    return create_app(os.environ["RELIEF_SERVE_URL"], secure_cookies=bool(os.environ.get("RELIEF_SECURE_COOKIES")))
