@@ -5,7 +5,9 @@ account's role or scope, 404 an unknown record addressed by the path, 409 a refu
 the books (not enough stock, stale plan, document reused with other content), 422 bad
 input (the message names the value and what is allowed), 429 too many sign-ins, 503 the
 database unusable. The API answers JSON ``{"detail": message, "problems": [...]}``; a web
-page gets the same message in the page (``pages`` renders its own form errors).
+page (any path outside ``/api``) gets the same message and status as an HTML page, and a
+page asked for without a valid session goes to ``/login`` (``pages`` renders its own form
+errors in the form).
 Anything unexpected is logged with its traceback, never shown, and answered 500.
 """
 
@@ -15,7 +17,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from relief.errors import (DatabaseState, Forbidden, InvalidInput, NotSignedIn, ReliefError, TooManyAttempts,
@@ -55,12 +57,29 @@ def body(error: ReliefError) -> dict:
     return out
 
 
+def is_api(request: Request) -> bool:
+    """True when ``request`` is for the JSON API (its path is ``/api`` or under it)."""
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")
+
+
+def page(request: Request, status: int, message: str):
+    """The HTML error page with ``status`` and ``message`` for a request outside ``/api``."""
+    from relief.web.pages_common import render  # the pages import this module
+
+    return render(request, "error.html", status=status, message=message)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(ReliefError)
     async def relief_error(request: Request, exc: ReliefError):
         status = status_of(exc, in_path=bool(request.path_params))
+        if not is_api(request):
+            if isinstance(exc, NotSignedIn):
+                return RedirectResponse("/login", status_code=303)
+            return page(request, status, str(exc))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(body(exc), status_code=status, headers=headers)
 
@@ -69,15 +88,21 @@ def install(app: FastAPI) -> None:
         problems = [{"where": ".".join(str(x) for x in e.get("loc", ())), "field": str(e.get("loc", ("",))[-1]),
                      "message": e.get("msg", "")} for e in exc.errors()]
         first = problems[0] if problems else {"where": "", "message": "invalid request"}
+        if not is_api(request):
+            return page(request, 422, f"{first['where']}: {first['message']}")
         return JSONResponse({"detail": f"{first['where']}: {first['message']}", "problems": problems},
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if not is_api(request) and exc.status_code >= 400:
+            return page(request, exc.status_code, str(exc.detail))
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": f"unexpected server error ({type(exc).__name__}); see the server log"},
-                            status_code=500)
+        message = f"unexpected server error ({type(exc).__name__}); see the server log"
+        if not is_api(request):
+            return page(request, 500, message)
+        return JSONResponse({"detail": message}, status_code=500)
