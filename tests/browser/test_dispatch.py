@@ -43,7 +43,6 @@ def test_coordinator_plans_commits_ships_and_downloads_pick_lists(web: Web, serv
 
     # The incident: its point comes from a click on a county of the map.
     web.goto("/incidents")
-    page.locator("div#map .leaflet-pane").first.wait_for()
     page.locator("div#map path.leaflet-interactive").first.wait_for()
     web.shot("coordinator-incidents")
     point = page.evaluate(FIND_COUNTY_POINT)
