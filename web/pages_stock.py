@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
-from relief.depot import db
+from relief.depot import db, reports
 from relief.depot.access import Principal
 from relief.depot.ledger import Posted
 from relief.depot.models import Depot, Item
@@ -117,6 +117,23 @@ async def import_upload(request: Request, who: Principal = Depends(page_user)) -
         problems = [str(p) for p in getattr(exc, "problems", [])]
         return render(request, "stock/import.html", who=who, status=status_of(exc), error=str(exc), problems=problems)
     return render(request, "stock/import.html", who=who, posted=posted)
+
+
+@router.get("/stock/lots", include_in_schema=False)
+async def lot_choices(request: Request, who: Principal = Depends(page_user)) -> Response:
+    """The lots of an item at a depot (query ``depot`` or ``source``, and ``item``) as
+    ``<option>`` elements for the lot field's suggestions (fetched by htmx); none for
+    unknown codes."""
+    query = request.query_params
+    depot, item = query.get("depot") or query.get("source"), query.get("item")
+    rows = []
+    if depot and item:
+        try:
+            with db.session(url(request)) as s:
+                rows = reports.stock(s, depot=depot, item=item, today=today())
+        except ReliefError:
+            rows = []
+    return render(request, "stock/lots.html", who=who, lots=rows)
 
 
 @router.get("/stock/{op}", include_in_schema=False)
