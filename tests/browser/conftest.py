@@ -110,10 +110,10 @@ class Server:
             rows = reports.stock(s, depot=depot, item=item, today=TODAY)
         return {row["lot"]: row["on_hand"] for row in rows}
 
-    def history(self, depot: str, item: str | None = None) -> list[dict]:
-        """Ledger movements at ``depot`` (of ``item``), newest first."""
+    def history(self, depot: str | None = None, item: str | None = None) -> list[dict]:
+        """Ledger movements (at ``depot``, of ``item``), newest first."""
         with db.session(self.url) as s:
-            return reports.history(s, depot=depot, item=item, limit=1000)
+            return reports.history(s, depot=depot, item=item, limit=100_000)
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the server's output."""
@@ -248,6 +248,12 @@ class Web:
         if shot:
             self.shot(shot)
         return response
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the page shown now (the last page loaded in the main frame)."""
+        assert self.navigations, "no page has been loaded"
+        return self.navigations[-1][1]
 
     def shot(self, name: str) -> Path:
         """Save a full-page screenshot to ``out/screenshots/<name>.png``."""

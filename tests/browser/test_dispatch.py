@@ -86,6 +86,8 @@ def test_coordinator_plans_commits_ships_and_downloads_pick_lists(web: Web, serv
     page.wait_for_function("() => /ship/i.test(document.querySelector('span#plan-status').innerText)")
     web.shot("coordinator-plan-shipped")
     assert page.url.split("?")[0] == review.split("?")[0]
+    kinds = {m["kind"] for m in server.history() if m["actor"] == "coord"}
+    assert {"reserve", "dispatch"} <= kinds, f"the coordinator's movements: {kinds}"
 
     # The pick lists: a real workbook with rows.
     with page.expect_download() as download:

@@ -36,6 +36,7 @@ def test_keeper_receives_and_issues_at_own_depot_and_is_refused_elsewhere(web: W
     web.submit("form#stock-form", "#submit")
     notice = page.locator("p.notice")
     notice.wait_for()
+    assert web.status == 200
     web.shot("keeper-receive-done")
     assert "WEB-RCV-001" in notice.inner_text()
     assert server.lots(KEEPER_DEPOT, "WATER")[LOT] == 120
@@ -47,6 +48,7 @@ def test_keeper_receives_and_issues_at_own_depot_and_is_refused_elsewhere(web: W
                                  "doc": "WEB-ISS-BAD", "to": "新惠镇安置点"})
     web.submit("form#stock-form", "#submit")
     page.locator("p.field-error[data-field=qty]").wait_for()
+    assert 400 <= web.status < 500
     web.shot("keeper-issue-bad-qty")
     assert server.lots(KEEPER_DEPOT, "WATER")[LOT] == 120
 
@@ -91,6 +93,7 @@ def test_keeper_receives_and_issues_at_own_depot_and_is_refused_elsewhere(web: W
     error = page.locator("p.error")
     error.wait_for()
     web.shot("keeper-forged-refused")
+    assert web.status == 403
     assert OTHER_DEPOT in error.inner_text()
     assert page.locator("p.notice").count() == 0
     assert server.lots(OTHER_DEPOT, "WATER") == other_before

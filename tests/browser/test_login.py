@@ -17,7 +17,8 @@ def failed_login(web: Web, name: str, password: str) -> str:
     error = web.page.locator("p.error")
     error.wait_for()
     assert web.page.locator("span#whoami").count() == 0
-    return error.inner_text().strip()
+    assert 400 <= web.status < 500
+    return f"{web.status} {error.inner_text().strip()}"
 
 
 def test_unknown_account_and_wrong_password_get_the_same_message(web: Web):

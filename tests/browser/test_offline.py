@@ -58,3 +58,38 @@ def test_every_page_is_served_by_the_server_alone(web: Web):
     web.page.wait_for_timeout(300)  # late requests (map tiles, fonts) are recorded too
     web.assert_clean()
     assert all(url.startswith(web.server.base) for url in web.requests if not url.startswith("data:"))
+
+
+
+def test_the_check_catches_a_foreign_request_and_a_csp_violation(web: Web):
+    """The check above is not vacuous: a map tile from another host is recorded as asked
+    for, and the policy stops it and an inline script, each with a console error; a request
+    the policy does not govern (a navigation) is recorded and never sent."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    web.goto("/login")
+    web.page.evaluate("""() => {
+        const img = document.createElement('img');
+        img.src = 'https://tile.openstreetmap.org/5/24/11.png';
+        document.body.appendChild(img);
+        const script = document.createElement('script');
+        script.textContent = 'window.inlineRan = true';
+        document.body.appendChild(script);
+    }""")
+    web.page.wait_for_timeout(300)
+    assert web.page.evaluate("() => window.inlineRan === undefined"), "the policy let an inline script run"
+    violations = [line for line in web.console if "Content Security Policy" in line]
+    assert len(violations) >= 2 and any("tile.openstreetmap.org" in line for line in violations), web.console
+    assert "https://tile.openstreetmap.org/5/24/11.png" in web.requests and not web.foreign
+    with pytest.raises(AssertionError, match="requests to somewhere other than"):
+        web.assert_clean()
+    web.requests.clear()
+    with pytest.raises(AssertionError, match="console errors"):
+        web.assert_clean()
+
+    web.console.clear()
+    with pytest.raises(PlaywrightError):
+        web.page.goto("https://tile.openstreetmap.org/")
+    assert web.foreign == ["https://tile.openstreetmap.org/"]
+    with pytest.raises(AssertionError, match="requests to somewhere other than"):
+        web.assert_clean()
