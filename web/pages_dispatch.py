@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from shapely.geometry import mapping, shape
 from sqlmodel import select
 
-from relief.depot import db
+from relief.depot import db, text
 from relief.depot.access import Principal
 from relief.depot.models import County
 from relief.errors import InvalidInput, ReliefError
@@ -139,11 +139,15 @@ async def change_plan(request: Request, plan_id: str, verb: str, who: Principal 
     data = await form(request)
     csrf(request, data)
     try:
-        VERBS[verb](url(request), who, plan_id, today=today())
+        number = text.record_id(plan_id, "plan id")
+    except InvalidInput as exc:
+        return render(request, "error.html", who=who, status=404, message=str(exc))
+    try:
+        VERBS[verb](url(request), who, number, today=today())
     except ReliefError as exc:
         return _plan(request, who, plan_id, status=status_of(exc), error=str(exc),
                      problems=[str(p) for p in getattr(exc, "problems", [])])
-    return RedirectResponse(f"/plans/{int(plan_id)}", status_code=303)
+    return RedirectResponse(f"/plans/{number}", status_code=303)
 
 
 @router.get("/plans/{plan_id}/picklists.xlsx", include_in_schema=False)
