@@ -4,7 +4,8 @@ Every ``$ relief ...`` line of the README's fenced blocks is a step; the lines u
 up to the next ``$`` line or the end of the block, are its shown output. The steps run
 in order, in the relief command itself (``relief.cli.main.run``, in this process), in a
 fresh folder holding a link to ``data/``, with ``RELIEF_TODAY=2026-11-22``,
-``RELIEF_ACTOR=wang`` and ``COLUMNS=200`` (wide enough that no table is squeezed). The
+``RELIEF_ACTOR=wang`` and ``COLUMNS=200`` (wide enough that no table is squeezed); the
+folder also holds the files of ``FILES`` (the password file the account steps read). The
 real output is stdout followed by stderr. The sections in ``FRESH`` say their outputs
 come from a freshly initialised database, so the tour re-initialises it before their
 first step (``relief init --force``).
@@ -19,6 +20,7 @@ cannot repeat from run to run; trailing spaces are ignored:
   become ``<when>``;
 * the size of a compressed file: ``(123.5 kB)`` becomes ``(<size>)``;
 * generated document numbers: ``ISS-20261122-c0b0b686`` becomes ``ISS-20261122-<id>``;
+* API tokens: ``rlf_`` and 43 random characters become ``rlf_<token>``;
 * the temporary folder the tour runs in is removed from paths;
 * the progress bar of ``drill batch`` is dropped.
 
@@ -54,6 +56,8 @@ README = ROOT / "README.md"
 ENV = {"RELIEF_TODAY": "2026-11-22", "RELIEF_ACTOR": "wang", "COLUMNS": "200", "RELIEF_DB": None}
 SMALLER = {"--n 1000": "--n 12"}
 FRESH = ("## A tour for the drill planner",)
+FILES = {"password.txt": "a long passphrase for the tour\n"}
+TOKEN = re.compile(r"\brlf_[A-Za-z0-9_-]{43}\b")
 
 TIMING = re.compile(r"\b\d+(?:\.\d+)? (s|ms)\b")
 NOW = re.compile(r"\b(2026-11-22)T\d\d:\d\d\b(?![:+])")
@@ -123,6 +127,7 @@ def normalise(lines: list[str], folder: str, numbers: bool = False) -> list[str]
         line = NOW.sub(r"\1T<hh:mm>", line)
         line = SIZE.sub("(<size>)", line)
         line = DOC_ID.sub(r"\1-<id>", line)
+        line = TOKEN.sub("rlf_<token>", line)
         if numbers:
             line = NUMBER.sub("#", line)
         out.append(line.rstrip())
@@ -177,6 +182,8 @@ def tour(*, as_written: bool = False, folder: Path | None = None) -> list[Outcom
     with tempfile.TemporaryDirectory(prefix="relief-readme-") as tmp:
         where = Path(folder or tmp)
         (where / "data").symlink_to(ROOT / "data")
+        for name, content in FILES.items():
+            (where / name).write_text(content, encoding="utf-8")
         here = Path.cwd()
         os.chdir(where)
         try:

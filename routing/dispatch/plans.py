@@ -90,6 +90,7 @@ def commit(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
     and ``StalePlan`` listing every line that stock, teams or incidents no longer allow.
     """
     actor = text.name(actor, "actor", option="actor")
+    plan_id = text.record_id(plan_id, "plan id")
 
     def work(s: Session) -> PlanDocument:
         row = _plan(s, plan_id, lock=True)
@@ -202,6 +203,7 @@ def cancel(url: str, plan_id: int, *, actor: str, today: date) -> PlanDocument:
 
 def _move(url: str, plan_id: int, kind: str, before: str, after: str, actor: str, today: date) -> PlanDocument:
     actor = text.name(actor, "actor", option="actor")
+    plan_id = text.record_id(plan_id, "plan id")
 
     def work(s: Session) -> PlanDocument:
         row = _plan(s, plan_id, lock=True)

@@ -255,6 +255,13 @@ def test_committing_reserves_every_line_and_deploys_the_teams(drafted, today):
     assert verified(url)
 
 
+def test_a_plan_number_given_as_text_commits_ships_and_cancels_the_same_plan(drafted, today):
+    url, doc = drafted  # as a form or a command line gives it: PostgreSQL compares no integer with text
+    assert plans.commit(url, str(doc["plan_id"]), actor="planner", today=today).status == PlanStatus.COMMITTED
+    assert plans.cancel(url, f" {doc['plan_id']} ", actor="planner", today=today).status == PlanStatus.CANCELLED
+    assert books(url, today) == {("R99", "TENT", "-"): (10, 0)}
+
+
 def test_a_plan_cannot_be_committed_twice_or_after_it_is_cancelled(drafted, today):
     url, doc = drafted
     plans.commit(url, 1, actor="planner", today=today)
