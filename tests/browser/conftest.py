@@ -197,13 +197,13 @@ class Web:
         self.server = server
         self.requests: list[str] = []
         self.foreign: list[str] = []
-        self.console: list[str] = []
+        self.logged: list[tuple[str, str]] = []  # console errors and uncaught errors: (text, page URL)
         self.navigations: list[tuple[str, int]] = []
         self.shots: list[Path] = []
         context.route("**/*", self._route)
         context.on("request", lambda r: self.requests.append(r.url))
         context.on("console", self._on_console)
-        context.on("weberror", lambda e: self.console.append(f"uncaught: {e.error}"))
+        context.on("weberror", lambda e: self.logged.append((f"uncaught: {e.error}", "")))
         self.page = context.new_page()
         self.page.on("response", self._on_response)
         self.page.on("dialog", lambda dialog: dialog.accept())  # "Ship plan 1?" and the like
@@ -226,15 +226,17 @@ class Web:
             self.navigations.append((response.url, response.status))
 
     def _on_console(self, message) -> None:
-        if message.type != "error":
-            return
-        where = (message.location or {}).get("url", "")
-        # A page answered with 4xx (a refusal the test looks at) is logged as a failed
-        # resource; its status is checked by the test, not counted as a page error.
-        if message.text.startswith("Failed to load resource: the server responded with a status of 4") \
-                and any(where == url and 400 <= status < 500 for url, status in self.navigations):
-            return
-        self.console.append(f"{message.text} ({where})")
+        if message.type == "error":
+            self.logged.append((message.text, (message.location or {}).get("url", "")))
+
+    def errors(self) -> list[str]:
+        """The console and page errors so far. A page answered with 4xx (a refusal or a
+        form error the test looks at) is logged as a failed resource; its status is checked
+        by the test, so that line is left out."""
+        refused = {url for url, status in self.navigations if 400 <= status < 500}
+        return [f"{text} ({where})" for text, where in self.logged
+                if not (text.startswith("Failed to load resource: the server responded with a status of 4")
+                        and where in refused)]
 
     # -- helpers for the tests -----------------------------------------------------------
 
@@ -297,7 +299,8 @@ class Web:
         """No request left the server, no console or page error, no page answered 5xx."""
         outside = [url for url in self.requests if not self._local(url)] + self.foreign
         assert not outside, f"requests to somewhere other than {self.server.host}: {sorted(set(outside))}"
-        assert not self.console, "console errors:\n" + "\n".join(self.console)
+        errors = self.errors()
+        assert not errors, "console errors:\n" + "\n".join(errors)
         broken = [(url, status) for url, status in self.navigations if status >= 500]
         assert not broken, f"pages answered with a server error: {broken}\n{self.server.log_tail()}"
         assert self.requests, "no request was recorded"

@@ -78,8 +78,8 @@ def test_the_check_catches_a_foreign_request_and_a_csp_violation(web: Web):
     }""")
     web.page.wait_for_timeout(300)
     assert web.page.evaluate("() => window.inlineRan === undefined"), "the policy let an inline script run"
-    violations = [line for line in web.console if "Content Security Policy" in line]
-    assert len(violations) >= 2 and any("tile.openstreetmap.org" in line for line in violations), web.console
+    violations = [line for line in web.errors() if "Content Security Policy" in line]
+    assert len(violations) >= 2 and any("tile.openstreetmap.org" in line for line in violations), web.errors()
     assert "https://tile.openstreetmap.org/5/24/11.png" in web.requests and not web.foreign
     with pytest.raises(AssertionError, match="requests to somewhere other than"):
         web.assert_clean()
@@ -87,7 +87,7 @@ def test_the_check_catches_a_foreign_request_and_a_csp_violation(web: Web):
     with pytest.raises(AssertionError, match="console errors"):
         web.assert_clean()
 
-    web.console.clear()
+    web.logged.clear()
     with pytest.raises(PlaywrightError):
         web.page.goto("https://tile.openstreetmap.org/")
     assert web.foreign == ["https://tile.openstreetmap.org/"]
