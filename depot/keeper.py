@@ -85,8 +85,9 @@ def count(url: str, depot: str, item: str, counted: object, *, lot: str | None =
     return _record(url, "count", op, doc, actor, today)
 
 
-def import_file(url: str, path: str, *, actor: str, today: date) -> list[Posted]:
-    """Record every document of a CSV or XLSX file in one transaction.
+def import_file(url: str, path: str, *, actor: str, today: date, name: str | None = None) -> list[Posted]:
+    """Record every document of a CSV or XLSX file in one transaction (``name``: the file's
+    name as its sender calls it, see ``sheets.read_documents``).
 
     Documents already recorded with the same content are skipped (``already recorded``).
     Raises ``InvalidFile`` listing every bad row by line number (malformed values,
@@ -95,8 +96,8 @@ def import_file(url: str, path: str, *, actor: str, today: date) -> list[Posted]
     """
     actor = _actor(actor)
     malformed: list[Problem] = []
-    docs = sheets.read_documents(path, malformed)
-    name = Path(path).name
+    name = name or Path(path).name
+    docs = sheets.read_documents(path, malformed, name=name)
 
     def work(s) -> list[Posted]:
         try:

@@ -30,8 +30,11 @@ FORMATS = (".csv", ".xlsx")
 APPLIES = {"to": ("transfer", "issue"), "expires": ("receive",), "reason": ("adjust",), "source": ("receive",)}
 
 
-def read_documents(path: str | Path, problems: list[Problem] | None = None) -> list[DocumentRequest]:
-    """Parse an import file into documents.
+def read_documents(path: str | Path, problems: list[Problem] | None = None, *,
+                   name: str | None = None) -> list[DocumentRequest]:
+    """Parse an import file into documents. ``name`` is the file's name as its sender calls
+    it (an upload kept under another name), used in messages and in the numbers of
+    documents without a ``doc``; by default the name of ``path``.
 
     Raises ``InvalidFile`` when the file is missing, has an unsupported extension,
     missing, unknown or duplicated columns or an XLSX cell holding a formula, or -
@@ -39,9 +42,10 @@ def read_documents(path: str | Path, problems: list[Problem] | None = None) -> l
     row is malformed, listing every bad row by its line number.
     """
     path = Path(path)
-    header, rows = _read_rows(path)
+    name = name or path.name
+    header, rows = _read_rows(path, name)
     header = [str(h or "").strip().lower() for h in header]
-    check_columns(path.name, header, REQUIRED, OPTIONAL)
+    check_columns(name, header, REQUIRED, OPTIONAL)
     collect = problems is not None
     problems = problems if collect else []
     groups: dict[str | None, list[Operation]] = {}
@@ -58,10 +62,10 @@ def read_documents(path: str | Path, problems: list[Problem] | None = None) -> l
             continue
         groups.setdefault(record.get("doc") or None, []).append(op)
     if problems and not collect:
-        raise InvalidFile(f"{path.name}: {len(problems)} bad row(s); nothing was recorded", problems)
+        raise InvalidFile(f"{name}: {len(problems)} bad row(s); nothing was recorded", problems)
     if not groups and not problems:
-        raise InvalidFile(f"{path.name} holds no rows to import")
-    return [_document(number, ops, path.name) for number, ops in groups.items()]
+        raise InvalidFile(f"{name} holds no rows to import")
+    return [_document(number, ops, name) for number, ops in groups.items()]
 
 
 def _document(number: str | None, ops: list[Operation], file: str) -> DocumentRequest:
@@ -125,7 +129,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
+def _read_rows(path: Path, name: str) -> tuple[list, list[tuple[int, list]]]:
     if not path.is_file():
         raise InvalidFile(f"file not found: {path}")
     suffix = path.suffix.lower()
@@ -134,11 +138,11 @@ def _read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
             with path.open(newline="", encoding="utf-8-sig") as handle:
                 table = list(csv.reader(handle))
         except UnicodeDecodeError:
-            raise InvalidFile(f"{path.name} is not UTF-8 text; save the sheet as CSV UTF-8") from None
+            raise InvalidFile(f"{name} is not UTF-8 text; save the sheet as CSV UTF-8") from None
         except csv.Error as exc:
-            raise text.unreadable(path.name, exc, "CSV") from None
+            raise text.unreadable(name, exc, "CSV") from None
         if not table:
-            raise InvalidFile(f"{path.name} is empty; the first row must name the columns")
+            raise InvalidFile(f"{name} is empty; the first row must name the columns")
         return table[0], [(n, row) for n, row in enumerate(table[1:], start=2)]
     if suffix == ".xlsx":
         from openpyxl import load_workbook
@@ -146,7 +150,7 @@ def _read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
         try:
             book = load_workbook(path, read_only=True, data_only=False)
         except Exception as exc:
-            raise InvalidFile(f"{path.name} is not a readable XLSX workbook ({exc})") from None
+            raise InvalidFile(f"{name} is not a readable XLSX workbook ({exc})") from None
         try:
             cells = [list(row) for row in book.worksheets[0].iter_rows()]
         finally:
@@ -155,13 +159,13 @@ def _read_rows(path: Path) -> tuple[list, list[tuple[int, list]]]:
                             "replace it by its value (paste as values)", c.row)
                     for row in cells for c in row if getattr(c, "data_type", None) == "f"]
         if formulas:
-            raise InvalidFile(f"{path.name}: {len(formulas)} cell(s) hold a formula, whose value is not read; "
+            raise InvalidFile(f"{name}: {len(formulas)} cell(s) hold a formula, whose value is not read; "
                               "nothing was recorded", formulas)
         rows = [[getattr(c, "value", None) for c in row] for row in cells]
         if not rows:
-            raise InvalidFile(f"{path.name} is empty; the first row must name the columns")
+            raise InvalidFile(f"{name} is empty; the first row must name the columns")
         return list(rows[0]), [(n, list(row)) for n, row in enumerate(rows[1:], start=2)]
-    raise InvalidFile(f"{path.name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
+    raise InvalidFile(f"{name}: unsupported file type {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
 
 
 def check_output(path: str | Path, *, force: bool = False) -> Path:

@@ -63,13 +63,14 @@ def count(url: str, who: Principal, depot: str, item: str, counted: object, *, t
     return keeper.count(url, depot, item, counted, actor=who.name, today=today, **details)
 
 
-def import_file(url: str, who: Principal, path: str | Path, *, today: date) -> list[Posted]:
+def import_file(url: str, who: Principal, path: str | Path, *, today: date, name: str | None = None) -> list[Posted]:
     """``keeper.import_file`` as ``who``: every depot a row records at (the sending depot of
     a transfer) must be in its scope, else ``Forbidden`` names those that are not and
-    nothing is recorded. Malformed rows are reported as ``keeper.import_file`` does."""
-    docs = sheets.read_documents(path, [])
+    nothing is recorded. Malformed rows are reported as ``keeper.import_file`` does;
+    ``name`` is the file's name as its sender calls it (an upload kept under another)."""
+    docs = sheets.read_documents(path, [], name=name)
     _stock_scope(url, who, [op.depot for doc in docs for op in doc.ops])
-    return keeper.import_file(url, str(path), actor=who.name, today=today)
+    return keeper.import_file(url, str(path), actor=who.name, today=today, name=name)
 
 
 def add_incident(url: str, who: Principal, name: str, lon: object, lat: object, *, today: date,

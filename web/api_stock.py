@@ -10,16 +10,14 @@ content (nothing changes then); the same number with other content is a 409.
 
 from __future__ import annotations
 
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 
 from relief.depot import reports
 from relief.depot.ledger import Posted
-from relief.errors import InvalidInput
 from relief.routing import office
+from relief.web import uploads
 from relief.web.api_common import Body, User, Whole, pick, read_upload, reading, url_of
 from relief.web.clock import today
 
@@ -187,17 +185,14 @@ def import_file(request: Request, response: Response, who: User,
 
     201 with the documents (200 when every one was already recorded); 422 for another type
     of file or bad rows (``problems`` lists every one by line); 409 when the only faults are
-    refusals of the books (too little stock); 413 above 5 MB. The upload is written under a
-    fixed name in a temporary folder: the name the client sent is never a path."""
-    suffix = Path(file.filename or "").suffix.lower()
-    if suffix not in IMPORT_TYPES:
-        got = f"a {suffix} file" if suffix else "a file without an extension"
-        raise InvalidInput(f"file must be .csv or .xlsx; got {got}", field="file")
+    refusals of the books (too little stock); 413 above 5 MB. The upload is kept as
+    ``web.uploads`` says: the name the client sent is never a path, only the file's name in
+    messages and document numbers, as in ``relief stock import``."""
+    extension = uploads.suffix(file.filename, IMPORT_TYPES)
     data = read_upload(file.file, MAX_IMPORT, "the file")
-    with TemporaryDirectory(prefix="relief-import-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(data)
-        posted = office.import_file(url_of(request), who, path, today=today())
+    with uploads.saved(data, extension) as path:
+        posted = office.import_file(url_of(request), who, path, today=today(),
+                                    name=uploads.client_name(file.filename, path.name))
     if not any(p.status == "recorded" for p in posted):
         response.status_code = 200
     return [posted_json(p) for p in posted]

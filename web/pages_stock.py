@@ -9,9 +9,6 @@ its HTTP status (422 bad input, 409 refused by the books, 403 outside the scope)
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -25,6 +22,7 @@ from relief.depot.models import Depot, Item
 from relief.depot.rules import REASONS
 from relief.errors import InvalidFile, ReliefError
 from relief.routing import office
+from relief.web import uploads
 from relief.web.auth import page_user
 from relief.web.errors import status_of
 from relief.web.pages_common import csrf, field_of, form, render, stock_depots, today, url
@@ -76,15 +74,6 @@ def record(target: str, who: Principal, op: str, data: dict) -> Posted:
     return office.count(target, who, value["depot"], value["item"], value["counted"], today=day, **details)
 
 
-def upload_name(filename: str, suffix: str) -> str:
-    """The name an upload is kept under: ``upload-`` and a digest of the client's file name,
-    with ``suffix``. Rows without a document number are numbered from the file's name and
-    content (as ``relief stock import`` does), so the same file uploaded twice is recorded
-    once while another file with the same rows is a new document; the client's text never
-    reaches the file system."""
-    return f"upload-{hashlib.sha256(filename.encode('utf-8', 'replace')).hexdigest()[:12]}{suffix}"
-
-
 @router.get("/stock/import", include_in_schema=False)
 async def import_page(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The form to import a CSV or XLSX file of stock documents."""
@@ -95,24 +84,20 @@ async def import_page(request: Request, who: Principal = Depends(page_user)) -> 
 async def import_upload(request: Request, who: Principal = Depends(page_user)) -> Response:
     """Import the uploaded file as ``who``: the documents recorded, or every bad row by
     line (422, or 409 when the books refuse them) with nothing recorded. The upload is
-    kept in a temporary folder under a name of our own (``upload_name``); the client's file
-    name is never a path."""
+    kept as ``web.uploads`` says: the client's file name is never a path."""
     data = await form(request)
     csrf(request, data)
     upload = data.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidFile("choose a CSV or XLSX file to import", field="file")
-        suffix = Path(upload.filename).suffix.lower()
-        if suffix not in UPLOAD_SUFFIXES:
-            raise InvalidFile(f"the file must be a .csv or .xlsx file; got {suffix or 'no extension'}", field="file")
+        extension = uploads.suffix(upload.filename, UPLOAD_SUFFIXES)
         content = await upload.read(MAX_UPLOAD + 1)
         if len(content) > MAX_UPLOAD:
             raise InvalidFile("the file is larger than 5 MB", field="file")
-        with tempfile.TemporaryDirectory(prefix="relief-import-") as folder:
-            path = Path(folder) / upload_name(upload.filename, suffix)
-            path.write_bytes(content)
-            posted = office.import_file(url(request), who, path, today=today())
+        with uploads.saved(content, extension) as path:
+            posted = office.import_file(url(request), who, path, today=today(),
+                                        name=uploads.client_name(upload.filename, path.name))
     except ReliefError as exc:
         problems = [str(p) for p in getattr(exc, "problems", [])]
         return render(request, "stock/import.html", who=who, status=status_of(exc), error=str(exc), problems=problems)

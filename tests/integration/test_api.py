@@ -324,8 +324,18 @@ def test_the_clients_file_name_is_never_a_path(server, ada, tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     answer = upload(server, ada, b"kind,depot,item,qty\nreceive,R99,TENT,3\n", "../../../escape.csv")
     assert answer.status_code == 201
-    assert answer.json()[0]["document"].startswith("IMP-upload.csv-")
+    assert answer.json()[0]["document"].startswith("IMP-escape.csv-")  # its last part, as text only
     assert not list(tmp_path.parent.parent.glob("escape.csv")) and not list(tmp_path.rglob("*.csv"))
+
+
+def test_an_upload_is_numbered_by_its_name_and_content_as_the_command_line_does(server, ada):
+    rows = b"kind,depot,item,qty\nreceive,R99,TENT,3\n"
+    first = upload(server, ada, rows, "delivery-week-47.csv")
+    again = upload(server, ada, rows, "delivery-week-47.csv")
+    next_week = upload(server, ada, rows, "delivery-week-48.csv")
+    assert (first.status_code, again.status_code, next_week.status_code) == (201, 200, 201)
+    assert again.json()[0]["status"] == "already recorded"
+    assert on_hand(server, ada, "R99", "TENT") == 6
 
 
 @pytest.mark.parametrize("name, named", [("stock.txt", ".txt"), ("stock.csv.exe", ".exe"), ("stock", "extension")])
