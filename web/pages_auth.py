@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from relief.depot import accounts
 from relief.errors import NotSignedIn, TooManyAttempts, UnknownAccount
@@ -23,7 +24,7 @@ YEAR = 365 * 24 * 3600
 
 
 @router.get("/login", include_in_schema=False)
-async def login_page(request: Request) -> Response:
+def login_page(request: Request) -> Response:
     """The sign-in form, bound to a fresh pre-session cookie (kept if the browser has one)."""
     return _login_form(request)
 
@@ -34,6 +35,10 @@ async def login(request: Request) -> Response:
     for a wrong name or password (401) and for too many attempts (429). A missing or
     wrong CSRF token raises ``Forbidden`` (403)."""
     data = await form(request)
+    return await run_in_threadpool(_login, request, data)
+
+
+def _login(request: Request, data: dict) -> Response:
     auth.check_csrf(request, data.get(auth.CSRF_FIELD), cookie=auth.PRE_COOKIE)
     name = str(data.get("username") or "")
     try:
@@ -56,6 +61,10 @@ async def logout(request: Request) -> Response:
     """Revoke the session token and go to the sign-in page; raises ``Forbidden`` without
     the session's CSRF token."""
     data = await form(request)
+    return await run_in_threadpool(_logout, request, data)
+
+
+def _logout(request: Request, data: dict) -> Response:
     csrf(request, data)
     accounts.revoke(url(request), request.cookies[auth.SESSION_COOKIE])
     response = RedirectResponse("/login", status_code=303)
@@ -65,7 +74,7 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{code}", include_in_schema=False)
-async def switch_language(request: Request, code: str, next: str | None = None) -> Response:
+def switch_language(request: Request, code: str, next: str | None = None) -> Response:
     """Set the page language (``en`` or ``zh``; anything else keeps English) and go back to
     ``next`` when it is a path of this site, else to ``/``."""
     response = RedirectResponse(safe_path(next), status_code=303)

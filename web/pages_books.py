@@ -23,7 +23,7 @@ router = APIRouter()
 
 
 @router.get("/", include_in_schema=False)
-async def dashboard(request: Request, who: Principal = Depends(page_user)) -> Response:
+def dashboard(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The dashboard of ``who``'s scope: stock against norms, low and expiring stock,
     storage used, open incidents and committed plans."""
     return render(request, "dashboard.html", who=who, limit=ROW_LIMIT, **overview(url(request), who))
@@ -77,7 +77,7 @@ def overview(target: str, who: Principal) -> dict:
 
 
 @router.get("/depots/{code}", include_in_schema=False)
-async def stock_card(request: Request, code: str, who: Principal = Depends(page_user)) -> Response:
+def stock_card(request: Request, code: str, who: Principal = Depends(page_user)) -> Response:
     """A depot's stock card: its lots (expiry, on hand, reserved, available) and its
     newest ledger lines with actor and document; 404 for an unknown depot."""
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from shapely.geometry import mapping, shape
 from sqlmodel import select
 
@@ -50,7 +51,7 @@ def counties_geojson(target: str) -> dict:
 
 
 @router.get("/map/counties.geojson", include_in_schema=False)
-async def counties(request: Request, who: Principal = Depends(page_user)) -> Response:
+def counties(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The county outlines for the map (computed once per server process)."""
     cached = getattr(request.app.state, "counties_geojson", None)
     if cached is None:
@@ -60,7 +61,7 @@ async def counties(request: Request, who: Principal = Depends(page_user)) -> Res
 
 
 @router.get("/map/incidents.geojson", include_in_schema=False)
-async def incident_points(request: Request, who: Principal = Depends(page_user)) -> Response:
+def incident_points(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The open incidents as GeoJSON points (id, name, people, priority, county)."""
     rows = incident_book.listing(url(request), status="open")
     return JSONResponse({"type": "FeatureCollection", "features": [
@@ -70,7 +71,7 @@ async def incident_points(request: Request, who: Principal = Depends(page_user))
 
 
 @router.get("/incidents", include_in_schema=False)
-async def incidents_page(request: Request, who: Principal = Depends(page_user)) -> Response:
+def incidents_page(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The map, the form to add an incident and the list of incidents."""
     return _incidents(request, who, {})
 
@@ -80,6 +81,10 @@ async def add_incident(request: Request, who: Principal = Depends(page_user)) ->
     """Add an incident as ``who`` (a coordinator in scope or an admin): the page with a
     notice, or with the error next to its field and the error's status."""
     data = await form(request)
+    return await run_in_threadpool(_add_incident, request, who, data)
+
+
+def _add_incident(request: Request, who: Principal, data: dict) -> Response:
     csrf(request, data)
     values = {k: str(data.get(k) or "").strip() for k in INCIDENT_FIELDS}
     try:
@@ -99,7 +104,7 @@ def _incidents(request: Request, who: Principal, values: dict, *, status: int = 
 
 
 @router.get("/plans", include_in_schema=False)
-async def plans_page(request: Request, who: Principal = Depends(page_user)) -> Response:
+def plans_page(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The saved plans and the form to make one."""
     return _plans(request, who)
 
@@ -109,6 +114,10 @@ async def make_plan(request: Request, who: Principal = Depends(page_user)) -> Re
     """Make a draft plan for the open incidents of ``who``'s scope; 303 to its review page,
     or the plans page with the error (403 outside the role, 409 nothing to plan)."""
     data = await form(request)
+    return await run_in_threadpool(_make_plan, request, who, data)
+
+
+def _make_plan(request: Request, who: Principal, data: dict) -> Response:
     csrf(request, data)
     try:
         method = Method.parse(str(data.get("method") or "optimal"))
@@ -124,7 +133,7 @@ def _plans(request: Request, who: Principal, *, status: int = 200, **context) ->
 
 
 @router.get("/plans/{plan_id}", include_in_schema=False)
-async def plan_page(request: Request, plan_id: str, who: Principal = Depends(page_user)) -> Response:
+def plan_page(request: Request, plan_id: str, who: Principal = Depends(page_user)) -> Response:
     """A plan's review page: status, incidents served, teams, trucks, units by depot and
     the forms to commit, ship or cancel it; 404 for an unknown plan."""
     return _plan(request, who, plan_id)
@@ -134,9 +143,13 @@ async def plan_page(request: Request, plan_id: str, who: Principal = Depends(pag
 async def change_plan(request: Request, plan_id: str, verb: str, who: Principal = Depends(page_user)) -> Response:
     """Commit, ship or cancel a plan as ``who``; 303 back to the plan, or the plan page with
     the error and its problems (stale lines) and the error's status."""
+    data = await form(request)
+    return await run_in_threadpool(_change_plan, request, plan_id, verb, who, data)
+
+
+def _change_plan(request: Request, plan_id: str, verb: str, who: Principal, data: dict) -> Response:
     if verb not in VERBS:
         return render(request, "error.html", who=who, status=404, message=f"no plan action {verb!r}")
-    data = await form(request)
     csrf(request, data)
     try:
         number = text.record_id(plan_id, "plan id")
@@ -151,7 +164,7 @@ async def change_plan(request: Request, plan_id: str, verb: str, who: Principal 
 
 
 @router.get("/plans/{plan_id}/picklists.xlsx", include_in_schema=False)
-async def picklists(request: Request, plan_id: str, who: Principal = Depends(page_user)) -> Response:
+def picklists(request: Request, plan_id: str, who: Principal = Depends(page_user)) -> Response:
     """The plan's pick lists as an XLSX workbook (one sheet per depot), as ``relief dispatch
     export --format xlsx`` writes them; 404 for an unknown plan."""
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from relief.depot.access import Principal
@@ -31,7 +32,7 @@ MAX_SCENARIO = 1024 * 1024
 
 
 @router.get("/drills", include_in_schema=False)
-async def drills_page(request: Request, who: Principal = Depends(page_user)) -> Response:
+def drills_page(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The form to run a drill."""
     return _page(request, who)
 
@@ -41,13 +42,17 @@ async def run_drill(request: Request, who: Principal = Depends(page_user)) -> Re
     """Run the chosen scenario (or the uploaded TOML file) as ``who`` (planner, coordinator,
     admin): the page with the report, its map and chart; or with the error and its status."""
     data = await form(request)
+    return await run_in_threadpool(_run_drill, request, who, data)
+
+
+def _run_drill(request: Request, who: Principal, data: dict) -> Response:
     csrf(request, data)
     upload = data.get("file")
     chosen = str(data.get("scenario") or "")
     try:
         with tempfile.TemporaryDirectory(prefix="relief-drill-") as folder:
             if isinstance(upload, UploadFile) and upload.filename:
-                content = await upload.read(MAX_SCENARIO + 1)
+                content = upload.file.read(MAX_SCENARIO + 1)
                 if len(content) > MAX_SCENARIO:
                     raise InvalidFile("the scenario file is larger than 1 MB", field="file")
                 scenario = Path(folder) / "scenario.toml"

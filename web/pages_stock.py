@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
@@ -75,7 +76,7 @@ def record(target: str, who: Principal, op: str, data: dict) -> Posted:
 
 
 @router.get("/stock/import", include_in_schema=False)
-async def import_page(request: Request, who: Principal = Depends(page_user)) -> Response:
+def import_page(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The form to import a CSV or XLSX file of stock documents."""
     return render(request, "stock/import.html", who=who)
 
@@ -86,13 +87,17 @@ async def import_upload(request: Request, who: Principal = Depends(page_user)) -
     line (422, or 409 when the books refuse them) with nothing recorded. The upload is
     kept as ``web.uploads`` says: the client's file name is never a path."""
     data = await form(request)
+    return await run_in_threadpool(_import_upload, request, who, data)
+
+
+def _import_upload(request: Request, who: Principal, data: dict) -> Response:
     csrf(request, data)
     upload = data.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidFile("choose a CSV or XLSX file to import", field="file")
         extension = uploads.suffix(upload.filename, UPLOAD_SUFFIXES)
-        content = await upload.read(MAX_UPLOAD + 1)
+        content = upload.file.read(MAX_UPLOAD + 1)
         if len(content) > MAX_UPLOAD:
             raise InvalidFile("the file is larger than 5 MB", field="file")
         with uploads.saved(content, extension) as path:
@@ -105,7 +110,7 @@ async def import_upload(request: Request, who: Principal = Depends(page_user)) -
 
 
 @router.get("/stock/lots", include_in_schema=False)
-async def lot_choices(request: Request, who: Principal = Depends(page_user)) -> Response:
+def lot_choices(request: Request, who: Principal = Depends(page_user)) -> Response:
     """The lots of an item at a depot (query ``depot`` or ``source``, and ``item``) as
     ``<option>`` elements for the lot field's suggestions (fetched by htmx); none for
     unknown codes."""
@@ -122,7 +127,7 @@ async def lot_choices(request: Request, who: Principal = Depends(page_user)) -> 
 
 
 @router.get("/stock/{op}", include_in_schema=False)
-async def stock_form(request: Request, op: str, who: Principal = Depends(page_user)) -> Response:
+def stock_form(request: Request, op: str, who: Principal = Depends(page_user)) -> Response:
     """The empty form of the stock operation ``op`` (receive, issue, transfer, adjust, count); 404 for another."""
     if op not in OPS:
         return render(request, "error.html", who=who, status=404, message=f"no stock operation {op!r}")
@@ -134,9 +139,13 @@ async def stock_post(request: Request, op: str, who: Principal = Depends(page_us
     """Record the submitted form of ``op`` as ``who``: the form again with a notice naming
     the document, or with the error next to its field and the error's status. Raises
     ``Forbidden`` (403, nothing written) without the session's CSRF token."""
+    data = await form(request)
+    return await run_in_threadpool(_stock_post, request, op, who, data)
+
+
+def _stock_post(request: Request, op: str, who: Principal, data: dict) -> Response:
     if op not in OPS:
         return render(request, "error.html", who=who, status=404, message=f"no stock operation {op!r}")
-    data = await form(request)
     csrf(request, data)
     try:
         posted = record(url(request), who, op, data)
