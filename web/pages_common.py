@@ -9,8 +9,6 @@ A page handler reads its form with ``form(request)``, checks the CSRF field with
 
 from __future__ import annotations
 
-import os
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,21 +19,15 @@ from sqlmodel import Session, select
 
 from relief.depot.access import Principal
 from relief.depot.models import County, Depot
-from relief.depot.rules import parse_date
 from relief.errors import (DocumentConflict, ExpiredLot, InvalidDate, InvalidReason, OutOfStock, ReliefError,
                            ReservedStock, UnknownDepot, UnknownItem, UnknownLot)
 from relief.web import auth, i18n
+from relief.web.clock import today  # noqa: F401  (the pages use the server's date)
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                         trim_blocks=True, lstrip_blocks=True)
 ROW_LIMIT = 200  # rows a dashboard table shows before saying how many more there are
-
-
-def today() -> date:
-    """Today's date, or ``$RELIEF_TODAY`` (YYYY-MM-DD) when set; raises ``InvalidDate`` for a bad value."""
-    value = os.environ.get("RELIEF_TODAY")
-    return parse_date(value, "RELIEF_TODAY") if value else date.today()
 
 
 def url(request: Request) -> str:
