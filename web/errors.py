@@ -13,6 +13,7 @@ Anything unexpected is logged with its traceback, never shown, and answered 500.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -70,6 +71,16 @@ def page(request: Request, status: int, message: str):
     return render(request, "error.html", status=status, message=message)
 
 
+def _received(error: dict) -> str:
+    """A request-format error's message with the value received, when there was one:
+    ``Input should be a valid integer; got "twenty"``."""
+    message = error.get("msg", "")
+    if "input" not in error or error.get("type") == "missing" or isinstance(error["input"], (dict, list, bytes)):
+        return message
+    shown = json.dumps(error["input"], ensure_ascii=False, default=str)
+    return f"{message}; got {shown[:80]}{'...' if len(shown) > 80 else ''}"
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -86,7 +97,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         problems = [{"where": ".".join(str(x) for x in e.get("loc", ())), "field": str(e.get("loc", ("",))[-1]),
-                     "message": e.get("msg", "")} for e in exc.errors()]
+                     "message": _received(e)} for e in exc.errors()]
         first = problems[0] if problems else {"where": "", "message": "invalid request"}
         if not is_api(request):
             return page(request, 422, f"{first['where']}: {first['message']}")

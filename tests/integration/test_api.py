@@ -243,6 +243,12 @@ def test_a_quantity_must_be_a_json_integer(server, ada, qty):
     assert on_hand(server, ada, "R99", "TENT") == 0
 
 
+@pytest.mark.parametrize("qty, shown", [("twenty", '"twenty"'), (5.5, "5.5"), (True, "true")])
+def test_a_value_of_the_wrong_type_is_named_in_the_message(server, ada, qty, shown):
+    answer = receive(server, ada, qty=qty)
+    assert answer.json()["detail"] == f"body.qty: Input should be a valid integer; got {shown}"
+
+
 @pytest.mark.parametrize("path, body, named", [
     ("/api/stock/receive", {"depot": "R99", "item": "NOPE", "qty": 1}, "'NOPE'"),
     ("/api/stock/receive", {"depot": "R99", "item": "TENT", "qty": 0}, "greater than 0, got 0"),
