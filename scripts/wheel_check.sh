@@ -49,6 +49,33 @@ step relief dispatch plan
 step relief drill scenarios
 step relief drill run chifeng-m6-winter
 step relief stock verify
+printf '%s\n' 'a passphrase for the check' > password.txt
+step relief user add admin --role admin --password-file password.txt
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+relief serve --port "$port" > serve.log 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+step "$work/venv/bin/python" - "$port" <<'PY'
+# the installed server answers its pages, its vendored files and a sign-in
+import sys, time, urllib.parse, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}"
+for _ in range(150):
+    try:
+        urllib.request.urlopen(base + "/login", timeout=2)
+        break
+    except OSError:
+        time.sleep(0.2)
+for path in ("/login", "/docs", "/static/vendor/leaflet.js", "/static/vendor/htmx.min.js",
+             "/static/swagger/swagger-ui-bundle.js", "/openapi.json"):
+    with urllib.request.urlopen(base + path, timeout=10) as answer:
+        print(path, answer.status, len(answer.read()), "bytes")
+form = urllib.parse.urlencode({"username": "admin", "password": "a passphrase for the check"}).encode()
+with urllib.request.urlopen(base + "/api/token", data=form, timeout=30) as answer:
+    print("/api/token", answer.status)
+PY
+kill "$server"
+wait "$server" 2>/dev/null || true
+rm serve.log password.txt
 leftover=$(ls -A | sort | tr '\n' ' ')
 echo "files in the working folder: $leftover"
 echo "wheel check passed"
