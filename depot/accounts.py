@@ -5,8 +5,10 @@ ever stored or logged in clear. A raw token is shown once, when it is made. Sign
 rate-limited from the audit log itself, so that every server process sharing the
 database counts the same failures: after ``MAX_FAILED_ACCOUNT`` failed sign-ins of an
 account, or ``MAX_FAILED_ADDRESS`` from one address, within ``LOCKOUT``, sign-in is
-refused until the window has passed. An unknown account and a wrong password get the
-same message (and take the same time).
+refused until the window has passed. The outcome of an attempt is counted and recorded
+in one transaction that sign-ins take one at a time, so attempts sent all at once get no
+more answers than attempts sent one after another. An unknown account and a wrong
+password get the same message (and take the same time).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, update
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, select
 
 from relief.depot import db, text
@@ -32,7 +35,9 @@ LOCKOUT = timedelta(minutes=15)
 MAX_FAILED_ACCOUNT = 5
 MAX_FAILED_ADDRESS = 20
 TOKEN_KINDS = {"script": timedelta(days=90), "bearer": timedelta(hours=8), "session": timedelta(hours=8)}
+EVENTS = ("login", "login_failed", "login_refused", "refused", "account_added", "account_disabled", "token_created")
 WRONG = "wrong account name or password"
+SIGN_IN_LOCK = 7_041_507  # PostgreSQL advisory lock key held while an attempt is counted and recorded
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("relief: a hash to check against when the account does not exist")
 
@@ -146,28 +151,39 @@ def create_token(url: str, name: str, *, kind: str = "script", label: str = "", 
 def sign_in(url: str, name: str, password: str, *, address: str = "") -> Principal:
     """Check ``name`` and ``password``; returns the account's ``Principal``.
 
-    Every attempt is audited (``login`` or ``login_failed``). Raises ``TooManyAttempts``
-    when the account or the address has failed too often lately (before the password is
-    even checked) and ``NotSignedIn`` with one message for an unknown account, a disabled
-    one and a wrong password.
+    Every attempt is audited (``login``, ``login_failed`` or ``login_refused``). Raises
+    ``TooManyAttempts`` when the account or the address has failed too often lately
+    (before the password is even checked, and again when the outcome is recorded, so
+    that concurrent attempts cannot outrun the count) and ``NotSignedIn`` with one
+    message for an unknown account, a disabled one and a wrong password.
     """
-    name = str(name or "").strip()[:text.MAX_CODE]
+    name = _attempted(name)
     with db.session(url) as s:
-        since = now() - LOCKOUT
-        failed = func.count(AuditEvent.id)
-        by_account = s.exec(select(failed).where(AuditEvent.event == "login_failed", AuditEvent.account == name,
-                                                 AuditEvent.at >= since)).one()
-        by_address = s.exec(select(failed).where(AuditEvent.event == "login_failed", AuditEvent.address == address,
-                                                 AuditEvent.at >= since)).one() if address else 0
+        locked = _locked_out(s, name, address)
         row = s.exec(select(Account).where(Account.name == name)).first()
         who = _principal(s, row) if row else None
-    if by_account >= MAX_FAILED_ACCOUNT or by_address >= MAX_FAILED_ADDRESS:
+        hashed, disabled = (row.password_hash, row.disabled) if row else (_DUMMY, False)
+    if locked:
         audit(url, "login_refused", name, address=address, detail="too many failed sign-ins")
-        raise TooManyAttempts(f"too many failed sign-ins; try again in {int(LOCKOUT.total_seconds() // 60)} minutes")
-    if not _verify(row.password_hash if row else _DUMMY, password) or row is None or row.disabled:
-        audit(url, "login_failed", name, address=address, detail="disabled" if row and row.disabled else "")
+        raise _too_many()
+    good = _verify(hashed, password) and who is not None and not disabled
+
+    def settle(s: Session) -> str:
+        if s.get_bind().dialect.name == "postgresql":  # SQLite's write transaction is already one at a time
+            s.execute(sql_text(f"SELECT pg_advisory_xact_lock({SIGN_IN_LOCK})"))
+        if _locked_out(s, name, address):
+            s.add(_event("login_refused", name, address=address, detail="too many failed sign-ins"))
+            return "refused"
+        if good:
+            s.add(_event("login", name, name, address))
+            return "login"
+        s.add(_event("login_failed", name, address=address, detail="disabled" if disabled else ""))
+        return "failed"
+    outcome = db.write(url, settle)
+    if outcome == "refused":
+        raise _too_many()
+    if outcome == "failed":
         raise NotSignedIn(WRONG)
-    audit(url, "login", name, actor=name, address=address)
     return who
 
 
@@ -201,6 +217,8 @@ def audit(url: str, event: str, account: str = "", *, actor: str = "", address: 
 def audit_log(url: str, *, limit: int = 200, event: str | None = None) -> list[dict]:
     """The newest ``limit`` lines of the audit log (optionally of one ``event``), newest first:
     id, at, event, account, actor, address, detail."""
+    if event is not None and event not in EVENTS:
+        raise InvalidInput(f"event must be one of {', '.join(EVENTS)}; got {event!r}", field="event")
     with db.session(url) as s:
         query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
         if event:
@@ -208,6 +226,27 @@ def audit_log(url: str, *, limit: int = 200, event: str | None = None) -> list[d
         return [{"id": r.id, "at": _aware(r.at).isoformat(timespec="seconds"), "event": r.event,
                  "account": r.account, "actor": r.actor, "address": r.address, "detail": r.detail}
                 for r in s.exec(query).all()]
+
+
+def _attempted(name: object) -> str:
+    """The account name of a sign-in attempt as the audit log keeps it: trimmed, at most
+    ``text.MAX_CODE`` characters, a character no account name may hold (a control
+    character, which PostgreSQL cannot even store) shown as U+FFFD."""
+    given = str(name or "").strip()[:text.MAX_CODE]
+    return "".join(c if c.isprintable() else "\ufffd" for c in given)
+
+
+def _locked_out(s: Session, name: str, address: str) -> bool:
+    """Whether ``name`` or ``address`` has failed to sign in too often within ``LOCKOUT``."""
+    since = now() - LOCKOUT
+    failed = select(func.count(AuditEvent.id)).where(AuditEvent.event == "login_failed", AuditEvent.at >= since)
+    if s.exec(failed.where(AuditEvent.account == name)).one() >= MAX_FAILED_ACCOUNT:
+        return True
+    return bool(address) and s.exec(failed.where(AuditEvent.address == address)).one() >= MAX_FAILED_ADDRESS
+
+
+def _too_many() -> TooManyAttempts:
+    return TooManyAttempts(f"too many failed sign-ins; try again in {int(LOCKOUT.total_seconds() // 60)} minutes")
 
 
 def _verify(hashed: str, password: object) -> bool:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 
-from relief.depot import accounts, catalog
+from relief.depot import accounts, catalog, text
 from relief.depot.region import TEAM_STATUSES
 from relief.errors import InvalidInput
 from relief.routing import office
@@ -46,6 +46,8 @@ def me(who: User) -> dict:
 @router.get("/depots", tags=["region"])
 def depots(request: Request, who: User, level: str | None = None, league: str | None = None) -> list[dict]:
     """Depots ordered by level and code (``relief depot list --json``); 422 for an unknown level."""
+    if league is not None:
+        text.name(league, "league", option="league")  # 422 for a control character (PostgreSQL stores none)
     with reading(request) as s:
         return pick(catalog.depots(s, level=level, league=league), DEPOT_KEYS)
 
@@ -53,6 +55,8 @@ def depots(request: Request, who: User, level: str | None = None, league: str | 
 @router.get("/items", tags=["region"])
 def items(request: Request, who: User, category: str | None = None) -> list[dict]:
     """The item catalogue (``relief item list --json``)."""
+    if category is not None:
+        text.name(category, "category", option="category")
     with reading(request) as s:
         return catalog.items(s, category=category)
 

@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, BinaryIO
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from relief.depot import db
 from relief.depot.access import Principal
-from relief.web import auth
+from relief.web import auth, uploads
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/token", auto_error=False,
                               description="Sign in with an account name and password (POST /api/token), "
@@ -59,12 +59,9 @@ def reading(request: Request) -> Iterator[Session]:
 
 
 def read_upload(stream: BinaryIO, limit: int, what: str) -> bytes:
-    """The bytes of an uploaded file, at most ``limit``; raises ``HTTPException`` 413
+    """The bytes of an uploaded file, at most ``limit``; raises ``uploads.TooLarge`` (413)
     naming ``what`` and the limit when it is larger."""
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise HTTPException(413, f"{what} is larger than {limit // 1024:,} KB (the most the server accepts)")
-    return data
+    return uploads.read(stream, limit, what)
 
 
 def pick(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:

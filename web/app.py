@@ -16,6 +16,7 @@ import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers, MutableHeaders
 
 from relief import __version__
 from relief.web import api, errors, pages
@@ -35,13 +36,56 @@ DOCS_PAGE = """<!doctype html>
 <script src="/static/swagger-init.js"></script></body></html>"""
 
 
+class Relief(FastAPI):
+    """The FastAPI application behind ``Guard``, which is outside even the handler of
+    unexpected errors, so that a 500 carries the security headers too."""
+
+    def build_middleware_stack(self):
+        return Guard(super().build_middleware_stack())
+
+
+class Guard:
+    """The outermost layer (plain ASGI): every HTTP response gets ``HEADERS`` (those it
+    does not set itself); a body announced above ``MAX_BODY`` bytes is answered 413 and a
+    POST, PUT or PATCH body sent in chunks without a length 411, before anything reads it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in HEADERS.items():
+                    if key not in headers:
+                        headers[key] = value
+            await send(message)
+
+        request = Headers(scope=scope)
+        length = request.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            refusal = JSONResponse({"detail": f"the request body is larger than {MAX_BODY // (1024 * 1024)} MB "
+                                              "(the most the server accepts)"}, status_code=413)
+        elif scope["method"] in ("POST", "PUT", "PATCH") and length is None \
+                and "chunked" in request.get("transfer-encoding", "").lower():
+            refusal = JSONResponse({"detail": "send the request body with a Content-Length"}, status_code=411)
+        else:
+            await self.app(scope, receive, send_with_headers)
+            return
+        await refusal(scope, receive, send_with_headers)
+
+
 def create_app(url: str, *, secure_cookies: bool = False) -> FastAPI:
     """The server for the database at ``url`` (a SQLAlchemy URL, see ``depot.db.database_url``).
 
     ``secure_cookies`` marks the session cookie Secure: set it when the server runs behind TLS."""
-    app = FastAPI(title="relief", version=__version__, docs_url=None, redoc_url=None,
-                  description="Relief-supply depots, dispatch plans and drills. Sign in with POST /api/token, "
-                              "then send `Authorization: Bearer <token>` on every call.")
+    app = Relief(title="relief", version=__version__, docs_url=None, redoc_url=None,
+                 description="Relief-supply depots, dispatch plans and drills. Sign in with POST /api/token, "
+                             "then send `Authorization: Bearer <token>` on every call.")
     app.state.url = url
     app.state.secure_cookies = secure_cookies
     errors.install(app)
@@ -53,21 +97,6 @@ def create_app(url: str, *, secure_cookies: bool = False) -> FastAPI:
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return HTMLResponse(DOCS_PAGE)
-
-    @app.middleware("http")
-    async def guard(request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            response = JSONResponse({"detail": f"the request body is larger than {MAX_BODY // (1024 * 1024)} MB "
-                                               "(the most the server accepts)"}, status_code=413)
-        elif request.method in ("POST", "PUT", "PATCH") and length is None \
-                and "chunked" in request.headers.get("transfer-encoding", ""):
-            response = JSONResponse({"detail": "send the request body with a Content-Length"}, status_code=411)
-        else:
-            response = await call_next(request)
-        for key, value in HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response
 
     return app
 

@@ -2,12 +2,12 @@
 
 A relief error becomes a status and one message: 401 not signed in, 403 outside the
 account's role or scope, 404 an unknown record addressed by the path, 409 a refusal of
-the books (not enough stock, stale plan, document reused with other content), 422 bad
-input (the message names the value and what is allowed), 429 too many sign-ins, 503 the
-database unusable. The API answers JSON ``{"detail": message, "problems": [...]}``; a web
-page (any path outside ``/api``) gets the same message and status as an HTML page, and a
-page asked for without a valid session goes to ``/login`` (``pages`` renders its own form
-errors in the form).
+the books (not enough stock, stale plan, document reused with other content), 413 an
+upload above its limit, 422 bad input (the message names the value and what is allowed),
+429 too many sign-ins, 503 the database unusable. The API answers JSON ``{"detail":
+message, "problems": [...]}``; a web page (any path outside ``/api``) gets the same
+message and status as an HTML page, and a page asked for without a valid session goes to
+``/login`` (``pages`` renders its own form errors in the form).
 Anything unexpected is logged with its traceback, never shown, and answered 500.
 """
 
@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from relief.errors import (DatabaseState, Forbidden, InvalidInput, NotSignedIn, ReliefError, TooManyAttempts,
                            UnknownIncident, UnknownPlan)
+from relief.web.uploads import TooLarge
 
 log = logging.getLogger("relief.web")
 NOT_FOUND = (UnknownPlan, UnknownIncident)
@@ -39,6 +40,8 @@ def status_of(error: ReliefError, *, in_path: bool = False) -> int:
         return 429
     if in_path and isinstance(error, NOT_FOUND):
         return 404
+    if isinstance(error, TooLarge):
+        return 413
     if isinstance(error, InvalidInput):
         return 422
     if isinstance(error, DatabaseState):

@@ -19,10 +19,11 @@ from starlette.datastructures import UploadFile
 
 from relief.depot.access import Principal
 from relief.depot.datafiles import shipped_scenarios
-from relief.errors import InvalidFile, ReliefError, UnknownScenario
+from relief.errors import ReliefError, UnknownScenario
 from relief.routing import books, office
 from relief.routing.drills.run import DrillReport
 from relief.routing.outputs import drill_report
+from relief.web import uploads
 from relief.web.auth import page_user
 from relief.web.errors import status_of
 from relief.web.pages_common import csrf, form, render, today, url
@@ -52,9 +53,7 @@ def _run_drill(request: Request, who: Principal, data: dict) -> Response:
     try:
         with tempfile.TemporaryDirectory(prefix="relief-drill-") as folder:
             if isinstance(upload, UploadFile) and upload.filename:
-                content = upload.file.read(MAX_SCENARIO + 1)
-                if len(content) > MAX_SCENARIO:
-                    raise InvalidFile("the scenario file is larger than 1 MB", field="file")
+                content = uploads.read(upload.file, MAX_SCENARIO, "the scenario file")
                 scenario = Path(folder) / "scenario.toml"
                 scenario.write_bytes(content)
                 report = office.drill(url(request), who, str(scenario), today=today())

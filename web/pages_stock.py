@@ -97,9 +97,7 @@ def _import_upload(request: Request, who: Principal, data: dict) -> Response:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidFile("choose a CSV or XLSX file to import", field="file")
         extension = uploads.suffix(upload.filename, UPLOAD_SUFFIXES)
-        content = upload.file.read(MAX_UPLOAD + 1)
-        if len(content) > MAX_UPLOAD:
-            raise InvalidFile("the file is larger than 5 MB", field="file")
+        content = uploads.read(upload.file, MAX_UPLOAD, "the file")
         with uploads.saved(content, extension) as path:
             posted = office.import_file(url(request), who, path, today=today(),
                                         name=uploads.client_name(upload.filename, path.name))

@@ -37,7 +37,8 @@
       var layer = L.geoJSON(data, { style: { className: "county", weight: 1 } });
       layer.eachLayer(function (county) {
         var p = county.feature.properties;
-        county.bindTooltip(p.name + " (" + p.league + ")", { sticky: true });
+        // a node, not a string: Leaflet puts a string in as HTML
+        county.bindTooltip(text(p.name + " (" + p.league + ")"), { sticky: true });
       });
       layer.addTo(map);
       if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
