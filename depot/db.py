@@ -212,8 +212,8 @@ def command_name(url: str) -> str:
     ``postgresql://`` URL without its password."""
     if is_sqlite(url):
         return describe(url)
-    parsed = make_url(url)
-    parsed = parsed.set(drivername="postgresql", password=None)
+    parsed = make_url(url).set(drivername="postgresql")
+    parsed = parsed._replace(password=None)  # URL.set() takes None as "leave it": the password would stay
     return parsed.render_as_string(hide_password=False)
 
 
@@ -240,7 +240,7 @@ def session(url: str, *, write: bool = False, any_revision: bool = False) -> Ite
     and ``SchemaOutOfDate`` / ``SchemaTooNew`` when its schema is not the one this relief
     needs, unless ``any_revision`` (for code that only counts rows before replacing it).
     """
-    if not has_schema(url):
+    if url not in _at_head and not has_schema(url):  # a schema found at HEAD is not looked up again
         raise DatabaseNotReady(f"no relief database at {describe(url)}", hint="init", database=command_name(url))
     try:
         if not any_revision:

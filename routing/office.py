@@ -27,6 +27,7 @@ from relief.routing.core import geo
 from relief.routing.core.document import PlanDocument
 from relief.routing.dispatch import incidents, planning, plans
 from relief.routing.drills import run as drills
+from relief.routing.drills.scenario import Scenario
 
 T = TypeVar("T")
 
@@ -128,8 +129,9 @@ def cancel(url: str, who: Principal, plan_id: object, *, today: date) -> PlanDoc
     return plans.cancel(url, plan_id, actor=who.name, today=today)
 
 
-def drill(url: str, who: Principal, scenario: str, *, today: date, method: str = "optimal") -> drills.DrillReport:
-    """``drills.run`` of a scenario file or shipped name as ``who`` (admin, coordinator, planner)."""
+def drill(url: str, who: Principal, scenario: Scenario, *, today: date, method: str = "optimal") -> drills.DrillReport:
+    """``drills.run`` of a scenario already read (``scenario.from_text``, ``scenario.shipped``)
+    as ``who`` (admin, coordinator, planner): the server never runs a file named by a request."""
     _guarded(url, who, lambda: access.require(access.may_drill(who), who, "run drills"))
     return drills.run(url, scenario, method=method, today=today)
 

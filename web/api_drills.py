@@ -3,15 +3,14 @@
 ``POST /api/drills`` takes either JSON ``{"scenario": NAME, "method": ...}``, where NAME
 must be one of the scenarios shipped with relief (never a path on the server), or a
 multipart form with the scenario TOML as ``file`` (at most 1 MB) and an optional
-``method``. Either way the scenario is written under a fixed name in a temporary folder
-and run through ``routing.office`` (admin, coordinator, planner); the answer is what
+``method``. Either way the scenario is read from its text (never from a file the request
+names) and run through ``routing.office`` (admin, coordinator, planner); the answer is what
 ``relief drill run --json`` prints. A drill only reads the books.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,10 +19,11 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from relief.depot.access import Principal
-from relief.depot.datafiles import shipped_scenario
 from relief.errors import InvalidInput
 from relief.routing import office
 from relief.routing.drills import run as drills
+from relief.routing.drills import scenario as scenarios
+from relief.routing.drills.scenario import Scenario
 from relief.web.api_common import Body, User, read_upload, url_of
 from relief.web.clock import today
 
@@ -67,14 +67,13 @@ async def drill(request: Request, who: User) -> dict:
             if Path(upload.filename or "").suffix.lower() != ".toml":
                 raise InvalidInput("file must be a scenario .toml file", field="file")
             data = read_upload(upload.file, MAX_SCENARIO, "the scenario file")
-        name = "scenario.toml"
+        chosen = scenarios.from_text(data, "the scenario file")
     else:
         body = await _json_body(request)
-        shipped = shipped_scenario(body.scenario)  # a shipped name only; raises UnknownScenario naming them
-        name, data, method = f"{shipped.name}.toml", shipped.text.encode("utf-8"), body.method
+        chosen, method = scenarios.shipped(body.scenario), body.method  # a shipped name only, never a file
     if not isinstance(method, str):
         raise InvalidInput("method must be text: optimal or greedy", field="method")
-    return await run_in_threadpool(_run, url_of(request), who, name, data, method)
+    return await run_in_threadpool(_run, url_of(request), who, chosen, method)
 
 
 async def _json_body(request: Request) -> DrillRequest:
@@ -90,8 +89,5 @@ async def _json_body(request: Request) -> DrillRequest:
             from None
 
 
-def _run(url: str, who: Principal, name: str, data: bytes, method: str) -> dict:
-    with TemporaryDirectory(prefix="relief-drill-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        return drills.as_json(office.drill(url, who, str(path), today=today(), method=method))
+def _run(url: str, who: Principal, chosen: Scenario, method: str) -> dict:
+    return drills.as_json(office.drill(url, who, chosen, today=today(), method=method))

@@ -21,6 +21,7 @@ from relief.depot.access import Principal
 from relief.depot.datafiles import shipped_scenarios
 from relief.errors import ReliefError, UnknownScenario
 from relief.routing import books, office
+from relief.routing.drills import scenario as scenarios
 from relief.routing.drills.run import DrillReport
 from relief.routing.outputs import drill_report
 from relief.web import uploads
@@ -54,15 +55,14 @@ def _run_drill(request: Request, who: Principal, data: dict) -> Response:
         with tempfile.TemporaryDirectory(prefix="relief-drill-") as folder:
             if isinstance(upload, UploadFile) and upload.filename:
                 content = uploads.read(upload.file, MAX_SCENARIO, "the scenario file")
-                scenario = Path(folder) / "scenario.toml"
-                scenario.write_bytes(content)
-                report = office.drill(url(request), who, str(scenario), today=today())
+                scenario = scenarios.from_text(content, "the scenario file")
             else:
                 names = [s.name for s in shipped_scenarios()]
                 if chosen not in names:
                     raise UnknownScenario(f"scenario must be one of {', '.join(names)}; got {chosen!r}",
                                           field="scenario")
-                report = office.drill(url(request), who, chosen, today=today())
+                scenario = scenarios.shipped(chosen)
+            report = office.drill(url(request), who, scenario, today=today())
             images = _images(report, url(request), Path(folder) / "out")
     except ReliefError as exc:
         return _page(request, who, status=status_of(exc), error=str(exc), chosen=chosen)

@@ -166,14 +166,15 @@ def describe(s: Scenario) -> dict:
             "hazard": {"type": type(s.hazard).__name__.lower(), **hazard}}
 
 
-def run(url: str, path: str, *, method: Method | str = Method.OPTIMAL, today: date) -> DrillReport:
-    """Run the scenario file at ``path`` against a copy of the live books at ``url``.
+def run(url: str, path: str | Scenario, *, method: Method | str = Method.OPTIMAL, today: date) -> DrillReport:
+    """Run the scenario file at ``path`` (or a shipped scenario's name, or a ``Scenario``
+    already read) against a copy of the live books at ``url``.
 
     Returns the ``DrillReport``. Raises ``InvalidInput`` for an unknown method and
     ``ScenarioError`` naming a bad field; never writes to the database.
     """
     method = Method.parse(method)
-    scenario = load(path)
+    scenario = path if isinstance(path, Scenario) else load(path)
     base = base_problem(url, scenario, today=today)
     return simulate(region(url), base, scenario, method)
 

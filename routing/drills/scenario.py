@@ -116,18 +116,29 @@ def load(path: str | Path) -> Scenario:
     """
     file = Path(path)
     if file.is_file():
-        label = file.name
         try:
-            text = file.read_text(encoding="utf-8")
+            return from_text(file.read_text(encoding="utf-8"), file.name)
         except UnicodeDecodeError as exc:
-            raise ScenarioError(f"{label} is not valid TOML: {exc}") from None
-    elif file.suffix in ("", ".toml") and file.parent == Path("."):
-        shipped = datafiles.shipped_scenario(str(path))
-        label, text = shipped.name, shipped.text
-    else:
-        raise ScenarioError(f"scenario file not found: {path}")
+            raise ScenarioError(f"{file.name} is not valid TOML: {exc}") from None
+    if file.suffix in ("", ".toml") and file.parent == Path("."):
+        return shipped(str(path))
+    raise ScenarioError(f"scenario file not found: {path}")
+
+
+def shipped(name: str) -> Scenario:
+    """The shipped scenario ``name`` (never a file); raises ``UnknownScenario`` naming the shipped ones."""
+    found = datafiles.shipped_scenario(name)
+    return from_text(found.text, found.name)
+
+
+def from_text(content: str | bytes, label: str) -> Scenario:
+    """Validate a scenario given as TOML text (bytes must be UTF-8); ``label`` names it in
+    messages. Raises ``ScenarioError``."""
     try:
-        data = tomllib.loads(text)
+        content = content.decode("utf-8") if isinstance(content, bytes) else content
+        data = tomllib.loads(content)
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{label} is not valid TOML: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{label} is not valid TOML: {exc}") from None
     except RecursionError:

@@ -13,12 +13,12 @@ def test_backup_then_restore_into_a_new_database_reports_rows_and_verified_books
                                                                                   ledger_rows):
     made = cli("db", "backup", str(tmp_path / "tiny.gz"), "--db", stocked_file)
     assert made.code == 0, made.stderr
-    assert re.fullmatch(rf"backed up {re.escape(stocked_file)}: 16 tables, [\d,]+ rows → "
+    assert re.fullmatch(rf"backed up {re.escape(stocked_file)}: 20 tables, [\d,]+ rows → "
                         rf"{re.escape(str(tmp_path / 'tiny.gz'))} \([\d.]+ (B|kB)\)\n", made.stdout)
     fresh = str(tmp_path / "fresh.db")
     done = cli("db", "restore", str(tmp_path / "tiny.gz"), "--db", fresh)
     assert done.code == 0, done.stderr
-    assert done.stdout.startswith(f"restored {tmp_path / 'tiny.gz'} into {fresh}: 16 tables")
+    assert done.stdout.startswith(f"restored {tmp_path / 'tiny.gz'} into {fresh}: 20 tables")
     assert "books verified: 4 balances agree with 4 movements" in done.stdout
     assert ledger_rows(fresh) == ledger_rows(stocked_file) == 4
     db.dispose(db.database_url(fresh))

@@ -14,6 +14,7 @@ from relief.depot import accounts, db, keeper
 from relief.depot.models import AccessToken, Account, AuditEvent, Balance, Movement
 from relief.errors import AccountExists, Forbidden, InvalidInput, NotSignedIn, TooManyAttempts, UnknownAccount
 from relief.routing import office
+from relief.routing.drills import scenario as scenarios
 
 PASSWORD = "correct horse battery"
 
@@ -202,7 +203,7 @@ def test_only_admins_and_viewers_read_the_audit_log(books):
 def test_a_keeper_may_not_run_drills_or_plans(books, today):
     li = accounts.sign_in(books, "li", PASSWORD)
     with pytest.raises(Forbidden, match="may not run drills"):
-        office.drill(books, li, "chifeng-m6-winter", today=today)
+        office.drill(books, li, scenarios.shipped("chifeng-m6-winter"), today=today)
     with pytest.raises(Forbidden, match="may not make dispatch plans"):
         office.plan(books, li, today=today)
     with db.session(books) as s:

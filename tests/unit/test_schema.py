@@ -19,3 +19,11 @@ def test_the_known_revisions_are_the_migration_chain_oldest_first():
 
 def test_revisions_read_as_plain_numbers():
     assert schema.label("0002") == "2" and schema.label("ab12") == "ab12"
+
+
+def test_a_database_named_in_a_message_never_shows_its_password():
+    from relief.depot import db
+
+    named = db.command_name("postgresql+psycopg://keeper:hunter2secret@dbhost:5432/relief")
+    assert named == "postgresql://keeper@dbhost:5432/relief"
+    assert db.describe(db.database_url("postgresql://keeper:hunter2secret@dbhost/relief")) == "dbhost/relief"
