@@ -47,18 +47,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from relief.depot import db, keeper, region, reports
 from relief.depot.models import Depot, Item
+
+from scratch import databases  # bench/scratch.py
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "inner-mongolia"
@@ -142,42 +140,6 @@ def main() -> int:
     else:
         report(figures)
     return 0 if figures["ok"] else 1
-
-
-@contextmanager
-def databases(server: str | None, tmp: str):
-    """Yield ``make(name) -> url`` for empty databases: SQLite files in ``tmp``, or
-    scratch databases on the PostgreSQL ``server`` that are dropped on the way out."""
-    created: list[str] = []
-    admin = admin_url = None
-    if server is not None:
-        admin_url = make_url(db.database_url(server))
-        if not admin_url.database:
-            admin_url = admin_url.set(database="postgres")
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    run = uuid.uuid4().hex[:10]
-
-    def make(name: str) -> str:
-        if admin is None:
-            url = db.database_url(str(Path(tmp) / f"{name}.db"))
-        else:
-            database = f"relief_bench_{run}_{name}"
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{database}"'))
-            url = admin_url.set(database=database).render_as_string(hide_password=False)
-        created.append(url)
-        return url
-
-    try:
-        yield make
-    finally:
-        for url in created:
-            db.dispose(url)
-            if admin is not None:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-        if admin is not None:
-            admin.dispose()
 
 
 def generate(url: str, path: Path, *, rows: int, doc_size: int, seed: int, today: date) -> dict:

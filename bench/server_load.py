@@ -71,7 +71,6 @@ import os
 import random
 import resource
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -91,6 +90,8 @@ from sqlmodel import select
 
 from relief.depot import accounts, db, region, reports
 from relief.depot.models import Balance, Document, Item, Movement
+
+from scratch import databases, relief_command  # bench/scratch.py
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "inner-mongolia"
@@ -183,42 +184,6 @@ def choose_server(option: str | None) -> tuple[str | None, str]:
     return server, ""
 
 
-@contextmanager
-def databases(server: str | None, tmp: str):
-    """Yield ``make(name) -> url`` for empty databases: SQLite files in ``tmp``, or
-    scratch databases on the PostgreSQL ``server`` that are dropped on the way out."""
-    created: list[str] = []
-    admin = admin_url = None
-    if server is not None:
-        admin_url = make_url(db.database_url(server))
-        if not admin_url.database:
-            admin_url = admin_url.set(database="postgres")
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    run = uuid.uuid4().hex[:10]
-
-    def make(name: str) -> str:
-        if admin is None:
-            url = db.database_url(str(Path(tmp) / f"{name}.db"))
-        else:
-            database = f"relief_bench_{run}_{name}"
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{database}"'))
-            url = admin_url.set(database=database).render_as_string(hide_password=False)
-        created.append(url)
-        return url
-
-    try:
-        yield make
-    finally:
-        for url in created:
-            db.dispose(url)
-            if admin is not None:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-        if admin is not None:
-            admin.dispose()
-
-
 def on_hand(url: str) -> dict[tuple[str, str], int]:
     """On-hand units per (depot, item), every lot summed, as the database holds them."""
     with db.session(url) as s:
@@ -296,15 +261,6 @@ def server_command(url: str, port: int, workers: int) -> list[str]:
     target = db.describe(url) if db.is_sqlite(url) else url
     return relief_command() + ["serve", "--db", target, "--host", "127.0.0.1", "--port", str(port),
                                "--workers", str(workers)]
-
-
-def relief_command() -> list[str]:
-    """The ``relief`` console script of this interpreter's environment."""
-    script = Path(sys.executable).parent / "relief"
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("relief")
-    return [found] if found else [sys.executable, "-m", "relief"]
 
 
 def free_port() -> int:

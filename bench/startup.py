@@ -36,13 +36,14 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from scratch import relief_command  # bench/scratch.py
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPOT = "C150121"
@@ -63,15 +64,6 @@ print(json.dumps({{
     "noted": sorted(m for m in {noted!r} if m in sys.modules),
 }}))
 """
-
-
-def relief_command() -> list[str]:
-    """The ``relief`` console script of this interpreter's environment."""
-    script = Path(sys.executable).parent / "relief"
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("relief")
-    return [found] if found else [sys.executable, "-m", "relief"]
 
 
 def environment() -> dict[str, str]:
