@@ -291,11 +291,12 @@ def test_a_coordinator_adds_an_incident_plans_commits_and_downloads_pick_lists(s
     made = browser.post("/plans", data={"csrf_token": token(page.text), "method": "greedy"}, follow_redirects=False)
     assert made.status_code == 303 and re.fullmatch(r"/plans/\d+", made.headers["location"])
     review = browser.get(made.headers["location"])
-    parts = {"plan-incidents", "plan-teams", "plan-trucks", "commit", "ship", "cancel", "picklists"}
-    assert parts <= set(Page(review.text).ids)
+    parts = {"plan-incidents", "plan-teams", "plan-trucks", "commit", "cancel", "picklists"}
+    assert parts <= set(Page(review.text).ids) and "ship" not in Page(review.text).ids  # a draft is not shipped
     assert re.search(r'<span id="plan-status"[^>]*>draft<', review.text)
     committed = browser.post(made.headers["location"] + "/commit", data={"csrf_token": token(page.text)})
     assert re.search(r'<span id="plan-status"[^>]*>committed<', committed.text)
+    assert {"ship", "cancel"} <= set(Page(committed.text).ids) and "commit" not in Page(committed.text).ids
     again = browser.post(made.headers["location"] + "/commit", data={"csrf_token": token(page.text)})
     assert again.status_code == 409 and "committed" in Page(again.text).text("error")
     sheet = browser.get(made.headers["location"] + "/picklists.xlsx")
