@@ -315,6 +315,9 @@ def test_a_viewer_may_neither_add_incidents_nor_run_drills(site):
     assert refused.status_code == 403 and "may not add incidents" in Page(refused.text).text("error")
     drill = browser.post("/drills", data={"csrf_token": token(page.text), "scenario": "chifeng-m6-winter"})
     assert drill.status_code == 403 and "may not run drills" in Page(drill.text).text("error")
+    assert 'href="/stock/receive"' not in page.text  # no stock forms in a reader's menu
+    assert 'href="/stock/receive"' not in signed_in(site, "plan").get("/").text
+    assert 'href="/stock/receive"' in signed_in(site, "kee").get("/").text
 
 
 def test_a_drill_runs_an_uploaded_scenario_and_never_a_path_from_the_form(site, tmp_path):
