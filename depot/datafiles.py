@@ -43,6 +43,7 @@ COLUMNS = {
     "pastoral.csv": ("county", "pastoral"),
     "vehicles.csv": ("code", "name", "payload_t", "volume_m3", "speed_kmh", "loading_min", "cost_per_trip_yuan"),
     "fleet.csv": ("depot", "vehicle", "owned", "hire", "hire_hours"),
+    "prices.csv": ("item", "price_yuan", "unit", "source"),
 }
 # Columns a table may add to its own: the county name beside an adcode, the expiry of
 # opening stock (days from today or a date), a team's own speed and mobilisation time, a
@@ -218,6 +219,52 @@ def read_counties(path: Traversable) -> list[dict]:
             raise InvalidFile(f"{path}: feature {number} lacks {', '.join(missing) or 'geometry'}")
         rows.append({**props, "geometry": json.dumps(feature["geometry"], separators=(",", ":"))})
     return rows
+
+
+TRANSPORT = "TRANSPORT"  # the row of prices.csv that prices moving stock (yuan per tonne-km), not an item
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Unit prices of the catalogue and the cost of moving stock, each with its source:
+    ``items`` {item: (yuan per unit, unit, source)}, ``transport_yuan_tkm`` (yuan per
+    tonne-km between depots) and ``transport_source``."""
+
+    items: dict[str, tuple[float, str, str]]
+    transport_yuan_tkm: float
+    transport_source: str
+
+
+def prices(folder: str | Path | None = None) -> Prices:
+    """Read ``prices.csv`` of a region folder (a built-in name or a path), else the shared
+    ``data/prices.csv``: one row per item (item, price_yuan, unit, source) and the row
+    ``TRANSPORT`` (yuan per tonne-km). Returns ``Prices``.
+
+    Raises ``InvalidFile`` when the file is missing, lacks a column, names an item twice,
+    has a price that is not a number greater than 0 or lacks the ``TRANSPORT`` row.
+    """
+    path = _own_or_shared(region_folder(str(folder)), "prices.csv") if folder else DATA_DIR / "prices.csv"
+    items: dict[str, tuple[float, str, str]] = {}
+    transport = None
+    for line, row in enumerate(read_table(path), start=2):
+        code = str(row.get("item") or "").strip()
+        try:
+            price = float(str(row.get("price_yuan") or "").strip())
+        except ValueError:
+            price = float("nan")
+        if not price > 0 or price == float("inf"):
+            raise InvalidFile(f"{path.name} line {line}: price_yuan must be a number greater than 0, "
+                              f"got {row.get('price_yuan')!r}")
+        if code in items or (code == TRANSPORT and transport is not None):
+            raise InvalidFile(f"{path.name} line {line}: item {code!r} is given twice")
+        source = str(row.get("source") or "").strip()
+        if code == TRANSPORT:
+            transport = (price, source)
+        else:
+            items[code] = (price, str(row.get("unit") or "").strip(), source)
+    if transport is None:
+        raise InvalidFile(f"{path.name}: no {TRANSPORT} row (the cost of moving one tonne one kilometre)")
+    return Prices(items, transport[0], transport[1])
 
 
 @dataclass(frozen=True)
