@@ -20,7 +20,7 @@ demo: $(STAMP)
 serve: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/serve.sh
 
-## test: unit, integration (SQLite and PostgreSQL) and end-to-end tests
+## test: unit, integration (SQLite and PostgreSQL), end-to-end and browser tests
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
