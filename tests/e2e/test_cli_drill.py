@@ -78,8 +78,8 @@ def test_a_drill_run_prints_json_with_the_documented_keys(cli, inner_mongolia_fi
     assert done.code == 0, done.stderr
     report = done.json()
     assert set(report) == REPORT_KEYS
-    assert {(a["county"], a["displaced"]) for a in report["affected"]} >= {("150402", 12_208)}
-    assert all(set(a) == {"county", "name", "intensity", "population", "displaced"} for a in report["affected"])
+    assert {(a["county"], a["displaced"]) for a in report["affected"]} >= {("150402", 85_812)}
+    assert all(set(a) == {"county", "name", "intensity", "intensity_mean", "population", "displaced"} for a in report["affected"])
     assert {"shipments", "teams", "unmet", "incidents", "totals"} <= set(report["plan"])
     assert all(set(line) == {"depot", "incident", "item", "lot", "qty", "km", "minutes"}
                for line in report["plan"]["shipments"])

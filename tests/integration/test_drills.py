@@ -235,7 +235,7 @@ def test_the_report_of_the_readme_example_has_the_documented_shape(inner_mongoli
     felt = {f["county"]: f["intensity"] for f in report["felt"]}
     assert all(a["county"] in felt for a in report["affected"] if a["intensity"] >= 4.0)
     assert len(felt) >= len(report["affected"]) and min(felt.values()) >= 4.0
-    assert report["affected"] and all(set(a) == {"county", "name", "intensity", "population", "displaced"}
+    assert report["affected"] and all(set(a) == {"county", "name", "intensity", "intensity_mean", "population", "displaced"}
                                       for a in report["affected"])
     assert all(set(n) == {"item", "qty"} and n["qty"] > 0 for n in report["needs"])
     plan = report["plan"]

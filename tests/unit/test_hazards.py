@@ -155,7 +155,7 @@ def test_the_long_axis_at_depth_uses_the_slant_distance():
 
 def test_the_displaced_share_follows_the_vulnerability_table():
     table = displaced_share(np.array([5.0, 5.5, 6.0, 6.5, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0]))
-    assert table == pytest.approx([0, 0, 0.005, 0.0175, 0.03, 0.10, 0.30, 0.55, 0.75, 0.90, 0.90])
+    assert table == pytest.approx([0, 0, 0.0605, 0.14025, 0.22, 0.44, 0.66, 0.88, 0.90, 0.90, 0.90])
 
 
 def test_the_displaced_share_never_falls_as_intensity_rises():
@@ -221,12 +221,40 @@ def test_incidents_ask_for_teams_by_priority_and_people(squares, norms):
 
 # blizzards
 
-def test_blizzard_needs_are_winter_items_whatever_the_date(squares):
+def test_a_blizzard_asks_coal_and_food_for_people_staying_home_and_no_tents_or_beds(squares):
     storm = Blizzard(Area(("990103",)), snow_depth_cm=45, duration_days=7)
-    _, incidents = hazards.affected(squares, drill(storm, SUMMER))
-    (incident,) = incidents
-    assert WINTER_ITEMS <= {item for item, _ in incident.needs}
-    assert "TENT12" not in dict(incident.needs)
+    rows, (incident,) = hazards.affected(squares, drill(storm, SUMMER))
+    wanted = dict(incident.needs)
+    assert set(wanted) == {"COAL", "FOOD"}
+    assert not {"TENT12", "CTENT12", "YURT", "BED", "QUILT", "STOVE"} & set(wanted)
+    households = math.ceil(8_750 / 2.35)
+    assert rows[0]["households"] == households
+    assert wanted == {"COAL": math.ceil(households * 7 * 10 / 25), "FOOD": math.ceil(households * 7 * 2.35 * 3 / 12)}
+
+
+def test_blizzard_fuel_food_and_fodder_scale_with_households_and_days():
+    one = hazards.blizzard_needs(100, 5, 2.35)
+    assert hazards.blizzard_needs(200, 5, 2.35) == {k: 2 * v for k, v in one.items()}
+    assert hazards.blizzard_needs(100, 10, 2.35) == {k: 2 * v for k, v in one.items()}
+    assert one == {"COAL": 200, "FOOD": 294}  # 100 x 5 x 10 kg / 25 kg; 100 x 5 x 2.35 x 3 meals / 12
+    assert hazards.blizzard_needs(0, 5, 2.35) == {}
+    assert hazards.FODDER_KG_PER_HOUSEHOLD_DAY == 200 * 1.8
+
+
+def test_a_blizzard_reports_fodder_and_road_to_clear_for_each_county(squares):
+    rows, _ = hazards.affected(squares, drill(Blizzard(Area(("990103",)), snow_depth_cm=40, duration_days=4)))
+    (row,) = rows
+    assert row["days"] == 4 and row["fodder_t"] == pytest.approx(row["households"] * 4 * 360 / 1000, abs=0.05)
+    assert row["road_km"] > 0
+
+
+def test_a_blizzard_never_cuts_off_an_urban_district_even_one_listed_as_pastoral(norms):
+    rows = [("990101", "甲区", "甲市", 100_000, 110.5, LAT, box(110, 40, 111, 41)),
+            ("990103", "丙旗", "甲市", 100_000, 112.5, LAT, box(112, 40, 113, 41))]
+    pastoral = [{"county": "990101", "pastoral": "pastoral"}, {"county": "990103", "pastoral": "pastoral"}]
+    region = Region.build(rows, 2.35, *norms, pastoral_rows=pastoral)
+    got = displaced(region, Blizzard(Area(("990101", "990103")), snow_depth_cm=40, duration_days=7))
+    assert got == {"990103": 8_750}
 
 
 def test_a_blizzard_cuts_off_herders_by_the_pastoral_column_not_by_the_name(squares):
@@ -327,11 +355,11 @@ def test_an_epicentre_just_outside_the_region_is_allowed(squares):
 
 def test_the_shipped_chifeng_winter_scenario_gives_the_readme_figures(inner_mongolia):
     rows, incidents = hazards.affected(inner_mongolia, scenario.load(SCENARIOS / "chifeng-m6-winter.toml"))
-    by_county = {row["county"]: (row["name"], row["intensity"], row["displaced"]) for row in rows}
-    assert by_county == {"150402": ("红山区", 6.8, 12_208), "150404": ("松山区", 6.1, 7_036),
-                         "150403": ("元宝山区", 6.1, 2_214), "150428": ("喀喇沁旗", 5.7, 598),
-                         "150426": ("翁牛特旗", 5.0, 103)}
-    assert sum(i.people for i in incidents) == 22_159
+    by_county = {row["county"]: (row["name"], row["intensity"], row["intensity_mean"], row["displaced"]) for row in rows}
+    assert by_county == {"150402": ("红山区", 7.7, 6.8, 85_812), "150404": ("松山区", 7.2, 6.3, 72_346),
+                         "150403": ("元宝山区", 6.7, 6.1, 22_207), "150428": ("喀喇沁旗", 6.3, 5.7, 6_973),
+                         "150426": ("翁牛特旗", 6.1, 5.1, 942)}
+    assert sum(i.people for i in incidents) == 188_280
     assert all(WINTER_ITEMS <= {item for item, _ in i.needs} for i in incidents)
 
 
@@ -340,3 +368,51 @@ def test_an_earthquake_near_chifeng_leaves_hulunbuir_untouched(inner_mongolia):
     counties = {row["county"] for row in rows}
     assert "150402" in counties
     assert not {c for c in counties if c.startswith("1507")}
+
+
+# where people live
+
+def test_an_epicentre_under_a_county_seat_is_not_diluted_by_the_county_average(squares):
+    eq = quake(6.5)
+    at_seat = intensity(eq, [110.5], [LAT])[0]
+    assert at_seat >= 8.0
+    rows, incidents = hazards.affected(squares, drill(eq))
+    first = rows[0]
+    assert first["county"] == "990101" and first["intensity"] == round(at_seat, 1)
+    assert first["intensity_mean"] < first["intensity"]
+    assert incidents[0].priority == 2
+
+
+def test_people_displaced_are_summed_over_the_places_where_people_live(squares):
+    eq = quake(6.5)
+    rows, _ = hazards.affected(squares, drill(eq))
+    own = squares.sample_county == 0
+    at = intensity(eq, squares.sample_lon[own], squares.sample_lat[own])
+    summed = int(np.floor(100_000 * float(np.sum(displaced_share(at) * squares.sample_weight[own]))))
+    averaged = int(100_000 * float(displaced_share(np.array([rows[0]["intensity_mean"]]))[0]))
+    assert rows[0]["displaced"] == summed
+    assert summed != averaged
+
+
+def test_an_urban_district_keeps_nearly_all_its_people_at_its_seat(squares):
+    seats = squares.sample_weight[squares.sample_seat]
+    assert seats[0] == pytest.approx(hazards.DISTRICT_CORE)
+    assert list(squares.district) == [True, False, False, False]
+    assert seats[0] > seats[1] == seats[2] == seats[3]
+    totals = np.bincount(squares.sample_county, weights=squares.sample_weight)
+    assert totals == pytest.approx([1.0, 1.0, 1.0, 1.0])
+
+
+def test_a_banner_puts_its_town_share_at_the_seat_and_fewer_people_far_from_it():
+    weights = hazards.spread_people(0.4, np.array([5.0, 20.0, 60.0]))
+    assert weights[0] == 0.4 and weights.sum() == pytest.approx(1.0)
+    assert weights[1] > weights[2] > weights[3] > 0
+
+
+def test_the_seat_share_takes_the_town_dwellers_left_after_the_districts():
+    share = hazards.seat_share(np.array([300_000, 350_000, 350_000]), np.array([True, False, False]), 0.6)
+    assert share[0] == hazards.DISTRICT_CORE
+    assert share[1] == share[2] == pytest.approx((0.6 * 1_000_000 - 300_000) / 700_000)
+    assert hazards.seat_share(np.array([1.0, 1.0]), np.array([True, False]), 0.0)[1] == hazards.SEAT_SHARE_BOUNDS[0]
+    with pytest.raises(ValueError, match="urban_rate must be a share from 0 to 1, got 1.5"):
+        hazards.seat_share(np.array([1.0]), np.array([False]), 1.5)
