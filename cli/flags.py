@@ -15,7 +15,9 @@ from relief.errors import ReliefError
 FLAGS = {
     "actor": "--actor",
     "allow_expired": "--allow-expired",
+    "budget": "--budget",
     "circuity": "--circuity",
+    "cvar": "--cvar",
     "database": "--db",
     "days": "--days",
     "depot": "--depot",
@@ -44,11 +46,13 @@ FLAGS = {
     "reason": "--reason",
     "role": "--role",
     "runs": "--n",
+    "scheduler": "--scheduler",
     "source": "--source",
     "speed": "--speed",
     "start": "--start",
     "team": "--team",
     "to": "--to",
+    "validate_n": "--validate-n",
     "window": "--window",
     "workers": "--workers",
 }

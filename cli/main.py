@@ -35,6 +35,11 @@ GROUPS = {
     "user": ("accounts", "users"),
     "token": ("accounts", "tokens"),
 }
+# Commands without subcommands that live in their own module, loaded the same way:
+# {name: (module in relief.cli, the Typer app holding the one command)}.
+COMMANDS = {
+    "prepare": ("prepare", "app"),
+}
 
 
 class _LazyCommands(MutableMapping):
@@ -88,6 +93,13 @@ def _group(name: str, module: str, attribute: str) -> typer.core.TyperGroup:
     return group
 
 
+def _command(name: str, module: str, attribute: str):
+    """The click command of a COMMANDS entry: the one command of its module's Typer app."""
+    command = typer.main.get_command(getattr(_load(f"relief.cli.{module}"), attribute))
+    command.name = name
+    return command
+
+
 def _load(module: str) -> ModuleType:
     """Import a command group's module without making the garbage collector scan what it loads.
 
@@ -119,7 +131,8 @@ class _Relief(typer.core.TyperGroup):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.commands = _LazyCommands(self.commands, {
-            name: functools.partial(_group, name, *where) for name, where in GROUPS.items()})
+            **{name: functools.partial(_group, name, *where) for name, where in GROUPS.items()},
+            **{name: functools.partial(_command, name, *where) for name, where in COMMANDS.items()}})
 
 
 app = typer.Typer(
