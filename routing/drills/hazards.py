@@ -37,9 +37,11 @@ Blizzard (白灾): herding people cut off = population x pastoral share x severi
 where the pastoral share comes from the region's ``pastoral.csv`` (pastoral counties
 35 %, semi-pastoral 12 %, any other county none; an urban district never) and severity =
 min(1, depth / 40 cm) x sqrt(min(1, days / 7)). They are counted in households (the
-region's household size) who stay in their homes: no tents or beds, but coal, food and
-fodder for every day of isolation (``BLIZZARD_NEEDS``, ``FODDER_KG_PER_HOUSEHOLD_DAY``) and
-the roads to them cleared (one road from the seat to every sample point where they live).
+region's household size) who stay in their homes: no tents or beds, but coal and food for
+every day of isolation (``blizzard_needs``), with the hay for their herds
+(``FODDER_KG_PER_HOUSEHOLD_DAY``; the catalogue has no fodder item, so it is reported in
+tonnes) and the road to clear to reach them (one road from the seat to every grid point
+where they live) reported beside the needs.
 Flood: displaced = population of the flooded part of a county x 0.5 %, 2 %, 6 % or 12 % for
 severity 1-4.
 
@@ -79,12 +81,14 @@ SEAT_SHARE_BOUNDS = (0.1, 0.9)
 MAX_OUTSIDE_KM = 200.0
 FLOOD_SHARE = {1: 0.005, 2: 0.02, 3: 0.06, 4: 0.12}
 HERDER_SHARE = {"pastoral": 0.35, "semi-pastoral": 0.12}
-# Blizzard needs per cut-off household per day of isolation (documented assumptions, see
-# data/README.md): a 25 kg bag of coal every 2.5 days (10 kg a day for the stove of a house
-# or yurt) and a case of instant food (12 meals) per 12 / (3 x household size) days.
+# Blizzard needs per cut-off household per day of isolation (see data/README.md): 10 kg of
+# coal for the stove of a house or yurt (an assumption), 3 meals a person (needs.csv's FOOD
+# basis), and hay for its herd: 160 head a household (Bayannur's 2019 snow disaster: 1.8
+# million head of 11,174 households, Xinhua), each taken as one sheep unit eating 1.8 kg of
+# standard hay a day (the sheep unit of NY/T 635; an assumption where cattle are many).
 COAL_KG_PER_HOUSEHOLD_DAY = 10.0
 MEALS_PER_PERSON_DAY = 3
-SHEEP_UNITS_PER_HOUSEHOLD = 200
+SHEEP_UNITS_PER_HOUSEHOLD = 160
 HAY_KG_PER_SHEEP_UNIT_DAY = 1.8
 FODDER_KG_PER_HOUSEHOLD_DAY = SHEEP_UNITS_PER_HOUSEHOLD * HAY_KG_PER_SHEEP_UNIT_DAY
 HAZARDS = ("earthquake", "blizzard", "flood")
