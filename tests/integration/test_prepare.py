@@ -174,3 +174,10 @@ def test_the_default_region_recommendation_beats_todays_stock_within_budget(tmp_
     assert result.comparison[1].mean > result.comparison[0].mean
     assert result.unpriced == ()
     db.dispose(url)
+
+
+def test_a_cvar_share_weighs_the_worst_scenarios_and_keeps_to_the_budget(stocked):
+    plain = service.prepare(stocked, budget=BUDGET, n=10, workers=1, today=TODAY)
+    careful = service.prepare(stocked, budget=BUDGET, n=10, cvar=0.2, workers=1, today=TODAY)
+    assert careful.cvar == 0.2 and careful.spent_yuan <= BUDGET
+    assert careful.solver.value <= plain.solver.value + 1e-9  # half the objective is the worst fifth's mean
