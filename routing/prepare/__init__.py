@@ -1,0 +1,1 @@
+"""Preparation: what to buy and where to hold it before a disaster, over sampled scenarios (pure core: no database, no files)."""

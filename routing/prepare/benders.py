@@ -1,0 +1,194 @@
+"""Multi-cut L-shaped (Benders) decomposition of the preparation LP, scenarios solved in chunks.
+
+The master holds the first stage (buys, moves, holdings) and one variable ``θ_s <= 1`` per
+scenario standing for its fill. Each iteration solves every scenario's dispatch at the
+master's holdings ``ĥ``; the duals ``π_s`` (marginal fill of a unit held) and ``σ_s``
+(of a unit of need) give the optimality cut ``θ_s <= π_s·h + σ_s·need``, valid for every
+``h`` by LP duality. The master's optimum is an upper bound on the LP, the best exact
+value of an iterate a lower bound; the loop stops when they meet within the tolerance.
+
+CVaR is supported in the master: ``η`` and ``u_s >= η - θ_s`` with the objective
+``(1 - w)·Σ p_s θ_s + w·(η - Σ p_s u_s / share)``, which rises with every ``θ_s``, so the
+same cuts bound it.
+
+Scenarios are solved through ``map_fn(_chunk_task, tasks)``: each task is small (a key,
+a list of scenario indices, the holdings), the scenario data stay in the module's
+snapshot ``_SHARED``, registered before ``map_fn`` is called, so forked workers (and
+``map`` in the same process) find them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from relief.routing.prepare.stages import FirstStage, SecondStage, cvar, solve_chunk
+
+CHUNK = 32            # scenarios per task
+MAX_ITERATIONS = 200
+_SHARED: dict[int, list[SecondStage]] = {}
+_KEYS = itertools.count()
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every scenario's fill at some holdings, with its cut: ``pi[s]`` on the held rows of
+    scenario s, ``const[s]`` the need rows' dual value."""
+
+    fills: np.ndarray
+    pi: list[np.ndarray]
+    const: np.ndarray
+
+
+@dataclass(frozen=True)
+class BendersOutcome:
+    """The best first stage found (``first``), its exact value ``lower``, the master's bound
+    ``upper``, the status and the number of iterations."""
+
+    first: np.ndarray
+    lower: float
+    upper: float
+    status: str
+    iterations: int
+
+
+def _chunk_task(task):
+    """Solve one chunk of scenarios from the shared snapshot (module level: picklable)."""
+    key, indices, held, duals = task
+    return solve_chunk(_SHARED[key], indices, held, duals)
+
+
+def evaluate(stages: list[SecondStage], held: np.ndarray, map_fn=map, duals: bool = True) -> Evaluation:
+    """Every scenario's optimal fill (and cut) at flat holdings ``held`` (D*I), the
+    scenarios solved in chunks of ``CHUNK`` through ``map_fn``. Raises ``RuntimeError``
+    if HiGHS fails on a chunk (the dispatch LP is always feasible, so it should not)."""
+    key = next(_KEYS)
+    _SHARED[key] = stages
+    try:
+        chunks = [list(range(a, min(a + CHUNK, len(stages)))) for a in range(0, len(stages), CHUNK)]
+        results = list(map_fn(_chunk_task, [(key, c, held, duals) for c in chunks]))
+    finally:
+        _SHARED.pop(key, None)
+    fills = np.zeros(len(stages))
+    pi: list[np.ndarray] = [np.zeros(0)] * len(stages)
+    const = np.zeros(len(stages))
+    for r in results:
+        if not r.ok:
+            raise RuntimeError("HiGHS failed on a scenario's dispatch")
+        fills[r.indices] = r.fills
+        const[r.indices] = r.const
+        for s, v in zip(r.indices, r.pi):
+            pi[s] = v
+    return Evaluation(fills, pi, const)
+
+
+def marginals(stages: list[SecondStage], ev: Evaluation, mix: np.ndarray, n_held: int) -> np.ndarray:
+    """The objective's marginal value of one more unit held at each flat (depot, item):
+    ``Σ_s mix_s π_s`` (``mix`` the scenarios' weights in the objective)."""
+    rows = np.concatenate([st.held_rows for st in stages] + [np.zeros(0, np.int64)])
+    vals = np.concatenate([mix[s] * ev.pi[s] for s in range(len(stages))] + [np.zeros(0)])
+    return np.bincount(rows, weights=vals, minlength=n_held)
+
+
+def objective(fills: np.ndarray, prob: np.ndarray, share: float, weight: float) -> float:
+    """``(1 - weight)·E[fill] + weight·CVaR_share(fill)``."""
+    mean = float(prob @ fills)
+    return mean if weight == 0 else (1 - weight) * mean + weight * cvar(fills, prob, share)
+
+
+def solve(problem, fs: FirstStage, stages: list[SecondStage], prob: np.ndarray, share: float,
+          weight: float, *, tolerance: float = 1e-4, time_limit: float | None = None,
+          map_fn=map, max_iterations: int = MAX_ITERATIONS) -> BendersOutcome:
+    """Solve the preparation LP by multi-cut L-shaped decomposition; returns a ``BendersOutcome``.
+
+    Stops with status "optimal" (no cut violated, or bound and value within 1e-7), "within
+    gap" (within ``tolerance``), "time limit" or "iteration limit"."""
+    start = time.perf_counter()
+    n1, off, n_s = fs.n, fs.n_buy + fs.n_move, len(stages)
+    use_cvar = weight > 0
+    n = n1 + n_s + (1 + n_s if use_cvar else 0)
+    th = n1 + np.arange(n_s)
+    c = np.zeros(n)
+    c[th] = -(1 - weight) * prob
+    bounds = np.zeros((n, 2))
+    bounds[:n1] = fs.bounds
+    bounds[th, 1] = 1.0
+    empty = np.array([st.empty for st in stages])
+    bounds[th[empty], 0] = 1.0
+    rows_fixed = [sp.hstack([fs.a_ub, sp.csr_matrix((fs.a_ub.shape[0], n - n1))], format="csr")]
+    rhs_fixed = [fs.b_ub]
+    if use_cvar:
+        eta, u0 = n1 + n_s, n1 + n_s + 1
+        c[eta] = -weight
+        c[u0:] = weight * prob / share
+        bounds[eta] = (-np.inf, np.inf)
+        bounds[u0:, 1] = np.inf
+        r = np.arange(n_s)
+        rows_fixed.append(sp.csr_matrix(
+            (np.concatenate([np.ones(n_s), -np.ones(n_s), -np.ones(n_s)]),
+             (np.concatenate([r, r, r]), np.concatenate([np.full(n_s, eta), th, u0 + r]))), shape=(n_s, n)))
+        rhs_fixed.append(np.zeros(n_s))
+    a_eq = sp.hstack([fs.a_eq, sp.csr_matrix((fs.a_eq.shape[0], n - n1))], format="csr")
+    cut_rows, cut_cols, cut_vals, cut_rhs = [], [], [], []
+
+    def add_cuts(ev: Evaluation, theta: np.ndarray | None) -> int:
+        added = 0
+        for s, st in enumerate(stages):
+            if st.empty or not len(st.coef):
+                continue
+            if theta is not None and theta[s] <= ev.fills[s] + 1e-9:
+                continue
+            k = len(cut_rhs)
+            keep = ev.pi[s] > 0
+            cut_rows.append(np.full(1 + keep.sum(), k))
+            cut_cols.append(np.concatenate([[th[s]], off + st.held_rows[keep]]))
+            cut_vals.append(np.concatenate([[1.0], -ev.pi[s][keep]]))
+            cut_rhs.append(ev.const[s])
+            added += 1
+        return added
+
+    best = np.zeros(n1)
+    best[off:] = fs.b_eq
+    ev = evaluate(stages, fs.b_eq, map_fn)
+    lower = objective(ev.fills, prob, share, weight)
+    add_cuts(ev, None)
+    upper, status, iteration = math.inf, "iteration limit", 0
+    options = {}
+    while iteration < max_iterations:
+        iteration += 1
+        if time_limit is not None:
+            remaining = time_limit - (time.perf_counter() - start)
+            if remaining <= 0:
+                status = "time limit"
+                break
+            options = {"time_limit": remaining}
+        a_cut = sp.csr_matrix((np.concatenate(cut_vals), (np.concatenate(cut_rows), np.concatenate(cut_cols))),
+                              shape=(len(cut_rhs), n)) if cut_rhs else sp.csr_matrix((0, n))
+        res = linprog(c, A_ub=sp.vstack(rows_fixed + [a_cut], format="csr"),
+                      b_ub=np.concatenate(rhs_fixed + [np.array(cut_rhs)]), A_eq=a_eq, b_eq=fs.b_eq,
+                      bounds=bounds, method="highs", options=options)
+        if res.status != 0:
+            status = "time limit" if time_limit is not None else "iteration limit"
+            break
+        upper = min(upper, -res.fun)
+        z = res.x
+        ev = evaluate(stages, z[off:n1], map_fn)
+        value = objective(ev.fills, prob, share, weight)
+        if value > lower:
+            lower, best = value, z[:n1].copy()
+        if upper - lower <= 1e-7:
+            status = "optimal"
+            break
+        if upper - lower <= tolerance:
+            status = "within gap"
+            break
+        if add_cuts(ev, z[th]) == 0:
+            status = "optimal"
+            break
+    return BendersOutcome(best, lower, upper, status, iteration)
