@@ -120,7 +120,9 @@ def solve(problem, fs: FirstStage, stages: list[SecondStage], prob: np.ndarray, 
     bounds[:n1] = fs.bounds
     bounds[th, 1] = 1.0
     empty = np.array([st.empty for st in stages])
-    bounds[th[empty], 0] = 1.0
+    bounds[th[empty], 0] = 1.0  # no need: fill 1
+    unreached = np.array([not st.empty and not len(st.coef) for st in stages])
+    bounds[th[unreached], 1] = 0.0  # need no depot reaches: fill 0
     rows_fixed = [sp.hstack([fs.a_ub, sp.csr_matrix((fs.a_ub.shape[0], n - n1))], format="csr")]
     rhs_fixed = [fs.b_ub]
     if use_cvar:
