@@ -28,7 +28,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from relief.routing.prepare.stages import FirstStage, SecondStage, cvar, solve_chunk
+from relief.routing.prepare.stages import (FirstStage, SecondStage, cvar, first_moves, first_stage, priced_moves,
+                                           solve_chunk)
 
 CHUNK = 32            # scenarios per task
 MAX_ITERATIONS = 200
@@ -48,9 +49,10 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class BendersOutcome:
-    """The best first stage found (``first``), its exact value ``lower``, the master's bound
-    ``upper``, the status and the number of iterations."""
+    """The best first stage found (``first``, values of the columns of ``stage``), its exact
+    value ``lower``, the master's bound ``upper``, the status and the number of iterations."""
 
+    stage: FirstStage
     first: np.ndarray
     lower: float
     upper: float
@@ -102,42 +104,38 @@ def objective(fills: np.ndarray, prob: np.ndarray, share: float, weight: float) 
     return mean if weight == 0 else (1 - weight) * mean + weight * cvar(fills, prob, share)
 
 
-def solve(problem, fs: FirstStage, stages: list[SecondStage], prob: np.ndarray, share: float,
-          weight: float, *, tolerance: float = 1e-4, time_limit: float | None = None,
-          map_fn=map, max_iterations: int = MAX_ITERATIONS) -> BendersOutcome:
-    """Solve the preparation LP by multi-cut L-shaped decomposition; returns a ``BendersOutcome``.
+def solve(problem, stages: list[SecondStage], prob: np.ndarray, share: float, weight: float, *,
+          tolerance: float = 1e-4, time_limit: float | None = None, map_fn=map,
+          max_iterations: int = MAX_ITERATIONS) -> BendersOutcome:
+    """Solve the preparation LP of ``problem`` (validated) by multi-cut L-shaped decomposition.
 
-    Stops with status "optimal" (no cut violated, or bound and value within 1e-7), "within
+    ``stages`` are its scenarios' second stages, ``prob`` their probabilities. Transfers
+    enter the master by column generation (``stages.priced_moves``) before each round of
+    cuts, so its optimum bounds the LP over all of them. Returns a ``BendersOutcome``
+    with status "optimal" (no cut violated, or bound and value within 1e-7), "within
     gap" (within ``tolerance``), "time limit" or "iteration limit"."""
     start = time.perf_counter()
-    n1, off, n_s = fs.n, fs.n_buy + fs.n_move, len(stages)
+    n_s = len(stages)
     use_cvar = weight > 0
-    n = n1 + n_s + (1 + n_s if use_cvar else 0)
-    th = n1 + np.arange(n_s)
-    c = np.zeros(n)
-    c[th] = -(1 - weight) * prob
-    bounds = np.zeros((n, 2))
-    bounds[:n1] = fs.bounds
-    bounds[th, 1] = 1.0
+    n_extra = n_s + (1 + n_s if use_cvar else 0)   # [θ | η | u] after the first stage
+    c_extra = np.zeros(n_extra)
+    c_extra[:n_s] = -(1 - weight) * prob
+    b_extra = np.zeros((n_extra, 2))
+    b_extra[:n_s, 1] = 1.0
     empty = np.array([st.empty for st in stages])
-    bounds[th[empty], 0] = 1.0  # no need: fill 1
+    b_extra[:n_s][empty, 0] = 1.0  # no need: fill 1
     unreached = np.array([not st.empty and not len(st.coef) for st in stages])
-    bounds[th[unreached], 1] = 0.0  # need no depot reaches: fill 0
-    rows_fixed = [sp.hstack([fs.a_ub, sp.csr_matrix((fs.a_ub.shape[0], n - n1))], format="csr")]
-    rhs_fixed = [fs.b_ub]
+    b_extra[:n_s][unreached, 1] = 0.0  # need no depot reaches: fill 0
     if use_cvar:
-        eta, u0 = n1 + n_s, n1 + n_s + 1
-        c[eta] = -weight
-        c[u0:] = weight * prob / share
-        bounds[eta] = (-np.inf, np.inf)
-        bounds[u0:, 1] = np.inf
-        r = np.arange(n_s)
-        rows_fixed.append(sp.csr_matrix(
-            (np.concatenate([np.ones(n_s), -np.ones(n_s), -np.ones(n_s)]),
-             (np.concatenate([r, r, r]), np.concatenate([np.full(n_s, eta), th, u0 + r]))), shape=(n_s, n)))
-        rhs_fixed.append(np.zeros(n_s))
-    a_eq = sp.hstack([fs.a_eq, sp.csr_matrix((fs.a_eq.shape[0], n - n1))], format="csr")
-    cut_rows, cut_cols, cut_vals, cut_rhs = [], [], [], []
+        c_extra[n_s] = -weight
+        c_extra[n_s + 1:] = weight * prob / share
+        b_extra[n_s] = (-np.inf, np.inf)
+        b_extra[n_s + 1:, 1] = np.inf
+    # cuts: θ_s - π·held <= const, kept by held index so the first stage may grow
+    cut_scen: list[int] = []
+    cut_held: list[np.ndarray] = []
+    cut_pi: list[np.ndarray] = []
+    cut_rhs: list[float] = []
 
     def add_cuts(ev: Evaluation, theta: np.ndarray | None) -> int:
         added = 0
@@ -146,51 +144,86 @@ def solve(problem, fs: FirstStage, stages: list[SecondStage], prob: np.ndarray, 
                 continue
             if theta is not None and theta[s] <= ev.fills[s] + 1e-9:
                 continue
-            k = len(cut_rhs)
             keep = ev.pi[s] > 0
-            cut_rows.append(np.full(1 + keep.sum(), k))
-            cut_cols.append(np.concatenate([[th[s]], off + st.held_rows[keep]]))
-            cut_vals.append(np.concatenate([[1.0], -ev.pi[s][keep]]))
+            cut_scen.append(s)
+            cut_held.append(st.held_rows[keep])
+            cut_pi.append(ev.pi[s][keep])
             cut_rhs.append(ev.const[s])
             added += 1
         return added
 
-    best = np.zeros(n1)
-    best[off:] = fs.b_eq
+    def master(fs: FirstStage, options: dict):
+        n1, off = fs.n, fs.n_buy + fs.n_move
+        n = n1 + n_extra
+        th = n1 + np.arange(n_s)
+        c = np.concatenate([np.zeros(n1), c_extra])
+        rows = [sp.hstack([fs.a_ub, sp.csr_matrix((fs.a_ub.shape[0], n_extra))], format="csr")]
+        rhs = [fs.b_ub]
+        if use_cvar:  # η - θ_s - u_s <= 0
+            r = np.arange(n_s)
+            rows.append(sp.csr_matrix(
+                (np.concatenate([np.ones(n_s), -np.ones(n_s), -np.ones(n_s)]),
+                 (np.concatenate([r, r, r]), np.concatenate([np.full(n_s, n1 + n_s), th, n1 + n_s + 1 + r]))),
+                shape=(n_s, n)))
+            rhs.append(np.zeros(n_s))
+        if cut_rhs:
+            sizes = np.array([len(h) for h in cut_held])
+            k = np.arange(len(cut_rhs))
+            rows.append(sp.csr_matrix(
+                (np.concatenate([np.ones(len(k))] + [-v for v in cut_pi]),
+                 (np.concatenate([k, np.repeat(k, sizes)]),
+                  np.concatenate([th[cut_scen]] + [off + h for h in cut_held]))), shape=(len(k), n)))
+            rhs.append(np.array(cut_rhs))
+        a_eq = sp.hstack([fs.a_eq, sp.csr_matrix((fs.a_eq.shape[0], n_extra))], format="csr")
+        res = linprog(c, A_ub=sp.vstack(rows, format="csr"), b_ub=np.concatenate(rhs), A_eq=a_eq,
+                      b_eq=fs.b_eq, bounds=np.vstack([fs.bounds, b_extra]), method="highs", options=options)
+        return res
+
+    ids = first_moves(problem)
+    fs = first_stage(problem, ids)
+    best_fs, best = fs, np.zeros(fs.n)
+    best[fs.n_buy + fs.n_move:] = fs.b_eq
     ev = evaluate(stages, fs.b_eq, map_fn)
     lower = objective(ev.fills, prob, share, weight)
     add_cuts(ev, None)
     upper, status, iteration = math.inf, "iteration limit", 0
-    options = {}
     while iteration < max_iterations:
         iteration += 1
-        if time_limit is not None:
-            remaining = time_limit - (time.perf_counter() - start)
-            if remaining <= 0:
-                status = "time limit"
+        stopped = False
+        while True:  # the master, transfers priced in until none improves it
+            options = {}
+            if time_limit is not None:
+                remaining = time_limit - (time.perf_counter() - start)
+                if remaining <= 0:
+                    stopped = True
+                    break
+                options = {"time_limit": remaining}
+            res = master(fs, options)
+            if res.status != 0:
+                stopped = True
                 break
-            options = {"time_limit": remaining}
-        a_cut = sp.csr_matrix((np.concatenate(cut_vals), (np.concatenate(cut_rows), np.concatenate(cut_cols))),
-                              shape=(len(cut_rhs), n)) if cut_rhs else sp.csr_matrix((0, n))
-        res = linprog(c, A_ub=sp.vstack(rows_fixed + [a_cut], format="csr"),
-                      b_ub=np.concatenate(rhs_fixed + [np.array(cut_rhs)]), A_eq=a_eq, b_eq=fs.b_eq,
-                      bounds=bounds, method="highs", options=options)
-        if res.status != 0:
+            more = priced_moves(problem, fs, res.eqlin.marginals, res.ineqlin.marginals[:fs.a_ub.shape[0]])
+            if not more.size:
+                break
+            ids = np.union1d(ids, more)
+            fs = first_stage(problem, ids)
+        if stopped:
             status = "time limit" if time_limit is not None else "iteration limit"
             break
         upper = min(upper, -res.fun)
         z = res.x
+        n1, off = fs.n, fs.n_buy + fs.n_move
         ev = evaluate(stages, z[off:n1], map_fn)
         value = objective(ev.fills, prob, share, weight)
         if value > lower:
-            lower, best = value, z[:n1].copy()
+            lower, best, best_fs = value, z[:n1].copy(), fs
         if upper - lower <= 1e-7:
             status = "optimal"
             break
         if upper - lower <= tolerance:
             status = "within gap"
             break
-        if add_cuts(ev, z[th]) == 0:
+        if add_cuts(ev, z[n1:n1 + n_s]) == 0:
             status = "optimal"
             break
-    return BendersOutcome(best, lower, upper, status, iteration)
+    return BendersOutcome(best_fs, best, lower, upper, status, iteration)

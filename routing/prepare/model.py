@@ -27,7 +27,8 @@ from scipy.optimize import linprog
 
 from relief.errors import InvalidInput
 from relief.routing.prepare import benders
-from relief.routing.prepare.stages import FirstStage, block, cvar, first_stage, second_stage, tail_weights
+from relief.routing.prepare.stages import (FirstStage, block, first_moves, first_stage, priced_moves, second_stage,
+                                           tail_weights)
 
 METHODS = ("auto", "extensive", "benders")
 GREEDY_ROUNDS = 20
@@ -194,24 +195,55 @@ def solve(problem: PrepareProblem, *, cvar_share: float | None = None, cvar_weig
     weight = float(cvar_weight)
     if method == "auto":
         method = "extensive" if len(p.scenarios) <= extensive_limit else "benders"
-    fs = first_stage(p)
     stages = [second_stage(sc, len(p.items)) for sc in p.scenarios]
     prob = np.array([sc.probability for sc in p.scenarios])
     if method == "extensive":
-        z, lp_value, bound, status = _extensive(p, fs, stages, prob, share, weight, time_limit)
+        fs, z, lp_value, bound, status, _ = _extensive(p, stages, prob, share, weight, time_limit)
         iterations = 1
     else:
-        out = benders.solve(p, fs, stages, prob, share, weight, tolerance=tolerance,
+        out = benders.solve(p, stages, prob, share, weight, tolerance=tolerance,
                             time_limit=time_limit, map_fn=map_fn)
-        z, lp_value, bound, status, iterations = out.first, out.lower, out.upper, out.status, out.iterations
+        fs, z, lp_value, bound, status = out.stage, out.first, out.lower, out.upper, out.status
+        iterations = out.iterations
     buy, moves, spent, value = _round(p, fs, stages, prob, share, weight, z, map_fn, start, time_limit)
     return PrepareResult(buy=buy, moves=moves, value=value, bound=bound, gap=max(bound - value, 0.0),
                          rounding_loss=0.0 if lp_value is None else lp_value - value, method=method, iterations=iterations,
                          spent=spent, seconds=time.perf_counter() - start, status=status)
 
 
-def _extensive(p, fs: FirstStage, stages, prob, share, weight, time_limit):
-    """Solve the extensive form; returns (first-stage values, LP value, bound, status)."""
+def _extensive(p, stages, prob, share, weight, time_limit):
+    """Solve the extensive form, transfers priced in by column generation (``stages.priced_moves``).
+
+    Returns (first stage, its values, LP value or None, bound, status, rounds)."""
+    started = time.perf_counter()
+    ids, rounds = first_moves(p), 0
+    while True:
+        rounds += 1
+        fs = first_stage(p, ids)
+        options = {}
+        if time_limit is not None:
+            options = {"time_limit": max(time_limit - (time.perf_counter() - started), 1e-3)}
+        res, const = _extensive_lp(fs, stages, prob, share, weight, options)
+        if res.status != 0:
+            break
+        n_ub = fs.a_ub.shape[0]
+        more = priced_moves(p, fs, res.eqlin.marginals[:fs.n_held], res.ineqlin.marginals[:n_ub])
+        if not more.size:
+            value = -res.fun + const
+            return fs, res.x[:fs.n], value, value, "optimal", rounds
+        ids = np.union1d(ids, more)
+    timed_out = time_limit is not None and time.perf_counter() - started >= 0.95 * time_limit
+    status = "time limit" if timed_out else "iteration limit"
+    # stopped before a proof: no bound, and no LP value to measure the rounding against
+    if res.x is not None:
+        return fs, res.x[:fs.n], None, math.inf, status, rounds
+    z = np.zeros(fs.n)
+    z[fs.n_buy + fs.n_move:] = fs.b_eq
+    return fs, z, None, math.inf, status, rounds
+
+
+def _extensive_lp(fs: FirstStage, stages, prob, share, weight, options):
+    """One HiGHS solve of the extensive form over the first stage ``fs``; returns (result, constant)."""
     n1, off = fs.n, fs.n_buy + fs.n_move
     live = [s for s, st in enumerate(stages) if not st.empty and len(st.coef)]
     sizes = np.array([len(stages[s].coef) for s in live], dtype=np.int64)
@@ -263,24 +295,12 @@ def _extensive(p, fs: FirstStage, stages, prob, share, weight, time_limit):
         rhs_ub.append(np.array([1.0 if st.empty else 0.0 for st in stages]))
         bounds += [np.array([[-np.inf, np.inf]]), np.column_stack([np.zeros(n_s), np.full(n_s, np.inf)])]
     a_eq = pad(fs.a_eq, 0, nx + tail)
-    options = {} if time_limit is None else {"time_limit": float(time_limit)}
-    started = time.perf_counter()
     # dual simplex stalls on large forms with many transfer columns; the interior point
-    # method (with crossover, so the plan is a vertex) does not
+    # method (with crossover, so the plan is a vertex and the duals exact) does not
     res = linprog(c, A_ub=sp.vstack(blocks_ub, format="csr"), b_ub=np.concatenate(rhs_ub), A_eq=a_eq,
                   b_eq=fs.b_eq, bounds=np.vstack(bounds), options=options,
                   method="highs-ipm" if n > IPM_COLUMNS else "highs")
-    if res.status == 0:
-        value = -res.fun + const
-        return res.x[:n1], value, value, "optimal"
-    timed_out = time_limit is not None and time.perf_counter() - started >= 0.95 * time_limit
-    status = "time limit" if timed_out else "iteration limit"
-    # stopped before a proof: no bound, and no LP value to measure the rounding against
-    if res.x is not None:
-        return res.x[:n1], None, math.inf, status
-    z = np.zeros(n1)
-    z[off:] = fs.b_eq
-    return z, None, math.inf, status
+    return res, const
 
 
 def _round(p, fs: FirstStage, stages, prob, share, weight, z, map_fn, start, time_limit):

@@ -24,6 +24,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+START_SOURCES = 3      # cheapest sources per depot and item in the first round of transfers
+ALL_MOVES = 20_000     # below this many allowed transfers, all are in from the start
+ADD_MOVES = 20_000     # at most this many transfers priced in per round
+
 
 @dataclass(frozen=True)
 class FirstStage:
@@ -42,23 +46,49 @@ class FirstStage:
     b_eq: np.ndarray
     a_ub: sp.csr_matrix
     b_ub: np.ndarray
+    move_ids: np.ndarray       # index of each move column in ``move_candidates``
+    senders: np.ndarray        # flat d*I+i of each out row
 
     @property
     def n(self) -> int:
         return self.n_buy + self.n_move + self.n_held
 
 
-def first_stage(problem) -> FirstStage:
-    """The first-stage matrices of ``problem`` (a validated ``PrepareProblem``)."""
+def move_candidates(problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every allowed transfer (from depot, to depot, item): a finite cost and stock above the floor."""
+    n_dep = problem.stock.shape[0]
+    movable = np.maximum(problem.stock - problem.floor, 0.0)
+    allowed = np.isfinite(problem.transfer_cost) & ~np.eye(n_dep, dtype=bool)
+    mask = allowed[:, :, None] & (movable > 0)[:, None, :]
+    return tuple(a.astype(np.int64) for a in np.nonzero(mask))
+
+
+def first_moves(problem, per_destination: int | None = None, all_below: int | None = None) -> np.ndarray:
+    """The transfers to start from: all of them when fewer than ``all_below``, else for each
+    depot and item the ``per_destination`` cheapest sources (the rest priced in later)."""
+    per_destination = START_SOURCES if per_destination is None else per_destination
+    src, dst, item = move_candidates(problem)
+    if len(src) < (ALL_MOVES if all_below is None else all_below):
+        return np.arange(len(src))
+    key = dst * problem.stock.shape[1] + item
+    order = np.lexsort((problem.transfer_cost[src, dst], key))
+    first = np.concatenate([[True], key[order][1:] != key[order][:-1]])
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    return np.sort(order[np.arange(len(order)) - start < per_destination])
+
+
+def first_stage(problem, moves: np.ndarray | None = None) -> FirstStage:
+    """The first-stage matrices of ``problem`` (a validated ``PrepareProblem``), with the
+    transfers ``moves`` (indices into ``move_candidates``; all when None)."""
     p = problem
     n_dep, n_item = p.stock.shape
     n_held = n_dep * n_item
     max_buy = np.full((n_dep, n_item), np.inf) if p.max_buy is None else np.asarray(p.max_buy, float)
     buy_idx = np.flatnonzero(max_buy.ravel() > 0)
     movable = np.maximum(p.stock - p.floor, 0.0)
-    allowed = np.isfinite(p.transfer_cost) & ~np.eye(n_dep, dtype=bool)
-    mask = allowed[:, :, None] & (movable > 0)[:, None, :]
-    move_from, move_to, move_item = (a.astype(np.int64) for a in np.nonzero(mask))
+    all_from, all_to, all_item = move_candidates(p)
+    move_ids = np.arange(len(all_from)) if moves is None else np.asarray(moves, dtype=np.int64)
+    move_from, move_to, move_item = all_from[move_ids], all_to[move_ids], all_item[move_ids]
     n_buy, n_move = len(buy_idx), len(move_from)
     cost = np.concatenate([
         p.price[buy_idx % n_item],
@@ -76,8 +106,9 @@ def first_stage(problem) -> FirstStage:
     n = n_buy + n_move + n_held
     a_eq = sp.csr_matrix((vals, (rows, cols)), shape=(n_held, n))
     b_eq = p.stock.ravel().astype(float)
-    # out rows, one per sending (depot, item)
-    senders, out_row = np.unique(src, return_inverse=True)
+    # out rows, one per (depot, item) that may send (whether or not a transfer of it is in yet)
+    senders = np.unique(all_from * n_item + all_item)
+    out_row = np.searchsorted(senders, src)
     a_out = sp.csr_matrix((np.ones(n_move), (out_row, n_buy + np.arange(n_move))), shape=(len(senders), n))
     b_out = movable.ravel()[senders]
     a_budget = sp.csr_matrix((cost, (np.zeros(n_buy + n_move, dtype=np.int64), np.arange(n_buy + n_move))),
@@ -89,7 +120,23 @@ def first_stage(problem) -> FirstStage:
     a_ub = sp.vstack([a_out, a_budget, a_cap], format="csr")
     b_ub = np.concatenate([b_out, [p.budget], b_cap])
     return FirstStage(n_buy, n_move, n_held, buy_idx, move_from, move_to, move_item, cost, bounds,
-                      a_eq, b_eq, a_ub, b_ub)
+                      a_eq, b_eq, a_ub, b_ub, move_ids, senders)
+
+
+def priced_moves(problem, fs: FirstStage, y_eq: np.ndarray, y_ub: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """Transfers not in ``fs`` worth adding: those whose reduced cost, from the LP's duals
+    ``y_eq`` (balance rows) and ``y_ub`` (the first stage's inequality rows, in order), is
+    negative (for the minimisation HiGHS solves), at most ``limit``, most negative first.
+    Returns indices into ``move_candidates``; empty when the LP is optimal over them all."""
+    n_item = problem.stock.shape[1]
+    src, dst, item = move_candidates(problem)
+    a_key, b_key = src * n_item + item, dst * n_item + item
+    cost = problem.transfer_cost[src, dst] * problem.tonnes[item]
+    n_out = len(fs.senders)
+    reduced = -(y_eq[b_key] * -1.0 + y_eq[a_key] + y_ub[np.searchsorted(fs.senders, a_key)] + y_ub[n_out] * cost)
+    reduced[fs.move_ids] = 0.0
+    out = np.flatnonzero(reduced < -1e-9)
+    return out[np.argsort(reduced[out])[:ADD_MOVES if limit is None else limit]]
 
 
 @dataclass(frozen=True)

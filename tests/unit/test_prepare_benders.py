@@ -7,7 +7,8 @@ import pytest
 
 from relief.routing.prepare import benders
 from relief.routing.prepare.model import solve, validate
-from relief.routing.prepare.stages import first_stage, second_stage
+from relief.routing.prepare import stages as stages_module
+from relief.routing.prepare.stages import second_stage
 
 from tests.unit.test_prepare_model import cvar_problem, random_problem, two_depots
 
@@ -64,10 +65,9 @@ def test_scenarios_are_dispatched_as_small_picklable_tasks():
 
 def test_a_stop_at_the_iteration_limit_is_not_called_optimal():
     p = validate(random_problem(7, n_scenarios=30))
-    fs = first_stage(p)
     stages = [second_stage(sc, len(p.items)) for sc in p.scenarios]
     prob = np.array([sc.probability for sc in p.scenarios])
-    out = benders.solve(p, fs, stages, prob, 0.1, 0.0, tolerance=0.0, max_iterations=1)
+    out = benders.solve(p, stages, prob, 0.1, 0.0, tolerance=0.0, max_iterations=1)
     assert out.status == "iteration limit" and out.iterations == 1 and out.upper >= out.lower
 
 
@@ -79,3 +79,17 @@ def test_a_stop_at_the_time_limit_is_not_called_optimal():
 def test_benders_solves_the_hand_worked_transfer_instance():
     r = solve(two_depots(stock_a=8, floor_a=2), method="benders")
     assert r.moves == ((0, 1, 0, 6),) and r.bound == pytest.approx(0.98) and r.value == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("method", ["extensive", "benders"])
+def test_transfers_priced_in_later_reach_the_same_bound_as_all_of_them_at_once(monkeypatch, method):
+    p = random_problem(30, n_scenarios=25, n_dep=6, n_item=3)
+    p = type(p)(**{**p.__dict__, "transfer_cost": np.where(np.eye(6, dtype=bool), np.inf, 0.5),
+                   "price": p.price * 5})
+    full = solve(p, method="extensive")
+    assert full.moves  # moving is the cheap way here
+    monkeypatch.setattr(stages_module, "ALL_MOVES", 0)
+    monkeypatch.setattr(stages_module, "START_SOURCES", 1)
+    monkeypatch.setattr(stages_module, "ADD_MOVES", 3)
+    r = solve(p, method=method, tolerance=1e-7)
+    assert r.bound == pytest.approx(full.bound, abs=1e-6)
