@@ -98,7 +98,12 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
                                                 "the region has, in turn); only the region's hazards.")],
           n: Annotated[int, typer.Option("--n", parser=whole, help="Number of scenarios (> 0).")],
           seed: Annotated[int, typer.Option("--seed", parser=whole, help="Random seed: the same seed gives the same result.")] = 1,
-          workers: Annotated[int | None, typer.Option("--workers", parser=whole, help="Processes [default: every core].")] = None,
+          workers: Annotated[int | None, typer.Option("--workers", parser=whole, help="Processes on this machine "
+                                                      "[default: every core]; not with --scheduler.")] = None,
+          scheduler: Annotated[str | None, typer.Option("--scheduler", metavar="tcp://HOST:PORT", help="Run the "
+                                                        "scenarios on the Dask cluster whose scheduler is at this "
+                                                        "address (started with `dask scheduler` and `dask worker`) "
+                                                        "instead of on this machine.")] = None,
           start: Annotated[str | None, typer.Option("--from", help="Scenarios are dated in the year from this day "
                                                     "(YYYY-MM-DD) [default: today].")] = None,
           out_dir: Annotated[str | None, typer.Option("--out", help="Write batch.json and charts here.")] = None,
@@ -110,7 +115,7 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
     from relief.routing.drills import batch as batches
 
     target = url(db_)
-    batches.check(hazard, n, workers)
+    batches.check(hazard, n, workers, scheduler)
     if out_dir:
         from relief.routing.outputs import drill_report
 
@@ -120,8 +125,8 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
                   TimeRemainingColumn(),
                   console=out if not as_json else None, transient=as_json, disable=as_json) as bar:
         task = bar.add_task("drills", total=max(n, 0))
-        result = batches.run(target, hazard, n, seed, workers=workers, today=today(), start=first_day,
-                             progress=lambda k: bar.advance(task, k))
+        result = batches.run(target, hazard, n, seed, workers=workers, scheduler=scheduler, today=today(),
+                             start=first_day, progress=lambda k: bar.advance(task, k))
     written = []
     if out_dir:
         from relief.routing import books
@@ -131,7 +136,8 @@ def batch(hazard: Annotated[str, typer.Option("--hazard", help="earthquake, bliz
         print_json({k: v for k, v in result.items() if k != "scenarios"})
         return
     f, w, d = result["fill"], result["worst_fill"], result["first_delivery_minutes"]
-    out.print(f"{result['n']} {hazard} scenarios (seed {seed}) on {result['workers']} worker(s) in "
+    where = f"the Dask cluster at {scheduler}" if scheduler else f"{result['workers']} worker(s)"
+    out.print(f"{result['n']} {hazard} scenarios (seed {seed}) on {where} in "
               f"{result['seconds']:.1f} s ({result['seconds_per_scenario'] * 1000:.0f} ms each); "
               f"{result['scenarios_with_displaced']} of them displaced people")
     out.print(f"share of need met: mean {f['mean']:.1%}, 5th percentile {f['p5']:.1%}, median {f['median']:.1%}; "

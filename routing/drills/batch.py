@@ -2,13 +2,13 @@
 
 Scenarios are sampled in the parent process (``routing.sampling``), dated from today
 on, so the same seed on the same day gives the same scenarios and - since each plan is
-deterministic - the same results, whatever the number of workers. Workers receive the
-region and the base problem once.
+deterministic - the same results, whatever the number of workers and wherever they run
+(``routing.parallel``: in this process, on local cores, or on a Dask cluster). Each
+worker receives the region and the base problem once.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections import Counter
@@ -19,21 +19,17 @@ import numpy as np
 
 from relief.depot import db
 from relief.errors import InvalidInput
+from relief.routing import books, parallel
 from relief.routing.drills import run as drills
 from relief.routing.drills import sampling
-from relief.routing import books
 from relief.routing.drills.scenario import Scenario
 
 HAZARDS = ("earthquake", "blizzard", "flood", sampling.ALL)
-_state: dict = {}
 
 
-def _init(reg, base) -> None:
-    _state["region"], _state["base"] = reg, base
-
-
-def _one(scenario: Scenario) -> dict:
-    report = drills.simulate(_state["region"], _state["base"], scenario)
+def _one(shared: tuple, scenario: Scenario) -> dict:
+    reg, base = shared
+    report = drills.simulate(reg, base, scenario)
     m = report.metrics
     rows = report.plan.incidents if report.plan else ()
     fills = {row.county: row.fill for row in rows}
@@ -47,32 +43,44 @@ def _one(scenario: Scenario) -> dict:
             "unmet_items": sorted(unmet), "first_out": first_out, "first_minutes": firsts}
 
 
-def check(hazard: str, n: int, workers: int | None) -> int:
-    """Validate a batch request; returns the number of workers (every core when None).
+def check(hazard: str, n: int, workers: int | None, scheduler: str | None = None) -> int | None:
+    """Validate a batch request; returns the number of local worker processes (every
+    core when None), or None when a Dask ``scheduler`` address runs it.
 
-    Raises ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0.
+    Raises ``InvalidInput`` for an unknown hazard, n <= 0, workers <= 0, a malformed
+    scheduler address, or both workers and a scheduler (the cluster's workers run it).
     """
     if hazard not in HAZARDS:
         raise InvalidInput(f"hazard must be one of {', '.join(HAZARDS)}, got {hazard!r}", option="hazard")
     if n <= 0:
         raise InvalidInput(f"runs must be a whole number greater than 0, got {n}", option="runs")
+    if scheduler is not None:
+        parallel.check_scheduler(scheduler)
+        if workers is not None:
+            raise InvalidInput(f"workers cannot be given with a scheduler (got {workers}): the cluster's "
+                               "workers run the scenarios", option="workers")
+        return None
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers <= 0:
         raise InvalidInput(f"workers must be greater than 0, got {workers}", option="workers")
     return workers
 
 
-def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None, today: date,
-        start: date | None = None, progress: Callable[[int], None] | None = None) -> dict:
+def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None, scheduler: str | None = None,
+        today: date, start: date | None = None, progress: Callable[[int], None] | None = None) -> dict:
     """Sample ``n`` scenarios of ``hazard`` with ``seed``, dated in the year from ``start``
-    (default ``today``), and run them on ``workers`` processes.
+    (default ``today``), and run them on ``workers`` local processes (default: every
+    core), or on the Dask cluster whose scheduler is at ``scheduler`` (``tcp://HOST:PORT``).
 
     ``hazard`` ``all`` takes every hazard the region has in turn. Returns the summary
-    (see ``summarise``) plus every scenario's result under ``scenarios``. Raises
-    ``InvalidInput`` for an unknown hazard, n <= 0 or workers <= 0, ``HazardNotInRegion``
-    for a hazard the region does not have.
+    (see ``summarise``) plus every scenario's result under ``scenarios``; ``workers`` is
+    None and ``scheduler`` the address when a cluster ran it. The same seed gives the
+    same results wherever they ran. Raises ``InvalidInput`` for an unknown hazard, n <= 0,
+    workers <= 0 or a malformed scheduler address (or both workers and a scheduler),
+    ``HazardNotInRegion`` for a hazard the region does not have,
+    ``parallel.SchedulerUnavailable`` when no scheduler or worker answers at the address.
     """
-    workers = check(hazard, n, workers)
+    workers = check(hazard, n, workers, scheduler)
     reg = drills.region(url)
     with db.session(url) as s:
         zone_rows = books.region_rows(s, "hazard_zones.csv")
@@ -81,25 +89,13 @@ def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None,
                                 {k: v for k, v in seasons.items() if v is not None})
     base = drills.base_problem(url, Scenario("batch", scenarios[0].start, scenarios[0].hazard), today=today)
     start = time.perf_counter()
-    results = []
-    if workers == 1:
-        _init(reg, base)
-        for scenario in scenarios:
-            results.append(_one(scenario))
-            if progress:
-                progress(1)
-    else:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        with context.Pool(workers, initializer=_init, initargs=(reg, base)) as pool:
-            for result in pool.imap(_one, scenarios, chunksize=max(1, min(16, n // (workers * 8) or 1))):
-                results.append(result)
-                if progress:
-                    progress(1)
+    results = parallel.run_chunks(_one, scenarios, (reg, base), workers=workers, scheduler=scheduler,
+                                  progress=progress)
     seconds = time.perf_counter() - start
     summary = summarise(results, reg)
-    return {"hazard": hazard, "n": n, "seed": seed, "workers": workers, "seconds": round(seconds, 2),
-            "seconds_per_scenario": round(seconds / n, 4), **summary, "scenarios": results}
+    return {"hazard": hazard, "n": n, "seed": seed, "workers": workers, "scheduler": scheduler,
+            "seconds": round(seconds, 2), "seconds_per_scenario": round(seconds / n, 4), **summary,
+            "scenarios": results}
 
 
 def summarise(results: list[dict], reg) -> dict:
