@@ -29,7 +29,7 @@ HAZARDS = ("earthquake", "blizzard", "flood", sampling.ALL)
 
 def _one(shared: tuple, scenario: Scenario) -> dict:
     reg, base = shared
-    report = drills.simulate(reg, base, scenario)
+    report = drills.simulate(reg, base, scenario, details=False)
     m = report.metrics
     rows = report.plan.incidents if report.plan else ()
     fills = {row.county: row.fill for row in rows}

@@ -124,9 +124,11 @@ def with_incidents(p: DispatchProblem, incidents: list[IncidentSpec]) -> Dispatc
 
 
 def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario,
-             method: Method | str = Method.OPTIMAL) -> DrillReport:
+             method: Method | str = Method.OPTIMAL, *, details: bool = True) -> DrillReport:
     """Run one scenario on a prepared base problem with ``method``; returns the drill
-    report (no I/O). Raises ``ScenarioError`` for a tabletop need naming an unknown item."""
+    report (no I/O). With ``details`` False the felt area and the restocking are left
+    empty (a batch summarises neither; the rest of the report is the same). Raises
+    ``ScenarioError`` for a tabletop need naming an unknown item."""
     rows, incidents = hazards.affected(reg, scenario)
     if isinstance(scenario.hazard, Incidents):
         for n, spec in enumerate(scenario.hazard.incidents, start=1):
@@ -137,17 +139,18 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario,
                              incidents)
     if not problem.incidents:
         nothing = PlanResult((), (), (), ())
-        return DrillReport(describe(scenario), [], felt(reg, scenario), [], None,
+        return DrillReport(describe(scenario), [], felt(reg, scenario) if details else [], [], None,
                            metrics.drill_metrics(problem, nothing), [])
     result = solve(problem, method)
     need: dict[str, int] = {}
     for inc in problem.incidents:
         for item, qty in inc.needs:
             need[item] = need.get(item, 0) + qty
-    return DrillReport(describe(scenario), rows, felt(reg, scenario),
+    return DrillReport(describe(scenario), rows, felt(reg, scenario) if details else [],
                        [{"item": k, "qty": v} for k, v in sorted(need.items())],
                        documents.build(problem, result, method, PlanStatus.DRILL),
-                       metrics.drill_metrics(problem, result), metrics.restock(problem, result, network(problem)))
+                       metrics.drill_metrics(problem, result),
+                       metrics.restock(problem, result, network(problem)) if details else [])
 
 
 def felt(reg: hazards.Region, scenario: Scenario) -> list[dict]:
