@@ -63,13 +63,16 @@ def prepare(budget: Annotated[float, typer.Option("--budget", parser=decimal, he
 
 
 TRANSFERS_SHOWN = 25
+STOPPED = {"within gap": "stopped with bound and value within the tolerance", "time limit": "stopped at the time limit",
+           "iteration limit": "stopped at the iteration limit", "failed": "the solver failed"}
 
 
 def solver_line(s) -> str:
     """One line on how the plan was found; "optimal" only when the solver proved it."""
     bound = "bound unknown" if not math.isfinite(s.bound) else f"bound {s.bound:.4f}"
     how = "extensive LP" if s.method == "extensive" else "L-shaped decomposition" if s.method == "benders" else s.method
-    state = "optimal" if s.status == "optimal" else f"stopped: {s.status}, not proven optimal"
+    state = "optimal" if s.status == "optimal" else (
+        f"{STOPPED.get(s.status, 'stopped: ' + s.status)}, not proven optimal")
     return (f"solver: {how} ({state}); value {s.value:.4f}, {bound}, gap {s.gap:.4f}, rounding to whole units "
             f"lost {s.rounding_loss:.4f}; {s.iterations} iteration(s), {s.seconds:.1f} s")
 
@@ -81,12 +84,15 @@ def _duration(minutes: int) -> str:
 
 def render(r) -> None:
     """Print a ``PrepareResult``: purchases, transfers, totals, the solver line and the comparison."""
+    kind = "scenarios of every hazard" if r.hazard == "all" else f"{r.hazard} scenarios"
     out.print(styled((f"prepare: {r.budget_yuan:,.0f} yuan", "bold"),
-                     f" against {r.n} {r.hazard} scenarios (seed {r.seed}; {r.scenarios_with_need} with people in "
+                     f" against {r.n} {kind} (seed {r.seed}; {r.scenarios_with_need} with people in "
                      f"need), window {_duration(r.window_min)}"))
     table("purchases", [("depot", "depot"), ("item", "item"), ("units", "units"), ("cost_yuan", "yuan"),
-                        ("m3", "m³")], [vars(p) for p in r.purchases], empty="nothing to buy")
-    rows = sorted((vars(t) for t in r.transfers), key=lambda t: -t["units"] * max(t["km"], 1.0))
+                        ("m3", "m³")], [{**vars(p), "cost_yuan": round(p.cost_yuan)} for p in r.purchases],
+          empty="nothing to buy")
+    rows = sorted(({**vars(t), "cost_yuan": round(t.cost_yuan)} for t in r.transfers),
+                  key=lambda t: -t["units"] * max(t["km"], 1.0))
     table("transfers", [("source", "from"), ("target", "to"), ("item", "item"), ("units", "units"), ("km", "km"),
                         ("cost_yuan", "yuan")], rows[:TRANSFERS_SHOWN], empty="no transfer")
     if len(rows) > TRANSFERS_SHOWN:

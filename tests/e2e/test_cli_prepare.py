@@ -96,3 +96,15 @@ def test_a_budget_that_is_not_a_number_is_a_usage_error(cli, prepared, tmp_path)
     assert done.code == 2
     assert "lots" in done.stderr
     assert not (tmp_path / "plan").exists()
+
+
+def test_the_solver_line_says_optimal_only_when_the_solver_proved_it():
+    from relief.cli.prepare import solver_line
+    from relief.routing.prepare.service import Solver
+
+    proved = solver_line(Solver("extensive", 0.8, 0.8, 0.0, 0.0, 1, 2.0, "optimal"))
+    limited = solver_line(Solver("benders", 0.7, float("inf"), float("inf"), 0.0, 4, 60.0, "time limit"))
+    close = solver_line(Solver("benders", 0.7, 0.7001, 0.0001, 0.0, 9, 60.0, "within gap"))
+    assert "(optimal)" in proved
+    assert "stopped at the time limit, not proven optimal" in limited and "bound unknown" in limited
+    assert "not proven optimal" in close and "bound 0.7001" in close and "gap 0.0001" in close
