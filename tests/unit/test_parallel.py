@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -179,3 +181,12 @@ def test_each_dask_worker_receives_the_shared_snapshot_once_whatever_the_number_
 def test_an_error_on_a_dask_worker_reaches_the_caller_unchanged(cluster):
     with pytest.raises(InvalidInput, match="item seven"):
         parallel.run_chunks(fails_on_seven, range(12), None, scheduler=cluster, chunk=3)
+
+
+def test_batches_and_local_runs_do_not_load_dask():
+    probe = ("import sys\nfrom relief.routing import parallel\nfrom relief.routing.drills import batch\n"
+             "assert parallel.run_chunks(lambda shared, x: -x, [1, 2], None, workers=1) == [-1, -2]\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
