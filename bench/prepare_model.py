@@ -5,7 +5,7 @@ depots hold a lognormal opening stock in about half the depot-item pairs (a rese
 floor of a quarter of it), storage of 1.3 times what they hold, transfers allowed
 between every pair at 0.6 yuan per tonne-km. A scenario draws 1-8 sites (county
 codes), needs of 5-15 of the items and priority weights 1, 2, 4 or 8; each depot reaches
-a site with probability about 0.3 (nearer depots likelier). The budget is a twentieth of
+a site with probability about 0.3 (nearer depots likelier). The budget is half of
 the opening stock's value. Scenarios are equally likely.
 
 For 100, 300 and 1,000 scenarios it runs ``routing.prepare.model.solve`` with the
@@ -33,7 +33,7 @@ def instance(n_scenarios: int, *, n_depots: int = 93, n_items: int = 26, seed: i
     tonnes = rng.uniform(0.001, 0.05, n_items)
     volume = rng.uniform(0.002, 0.2, n_items)
     held = rng.random((n_depots, n_items)) < 0.5
-    stock = np.where(held, rng.lognormal(4, 1, (n_depots, n_items)).round(), 0.0)
+    stock = np.where(held, rng.lognormal(3, 1, (n_depots, n_items)).round(), 0.0)
     floor = np.floor(stock / 4)
     capacity = 1.3 * (stock @ volume) + 5.0
     transfer = 0.6 * dist
@@ -52,7 +52,7 @@ def instance(n_scenarios: int, *, n_depots: int = 93, n_items: int = 26, seed: i
         scenarios.append(ScenarioNeeds(1.0 / n_scenarios, tuple(f"C{s}" for s in range(k)), need, weight, reach))
     return PrepareProblem(tuple(f"D{d}" for d in range(n_depots)), tuple(f"I{i}" for i in range(n_items)),
                           stock=stock, floor=floor, price=price, volume=volume, tonnes=tonnes,
-                          capacity=capacity, transfer_cost=transfer, budget=0.05 * float(stock.sum(axis=0) @ price),
+                          capacity=capacity, transfer_cost=transfer, budget=0.5 * float(stock.sum(axis=0) @ price),
                           scenarios=tuple(scenarios))
 
 

@@ -297,9 +297,16 @@ def _extensive_lp(fs: FirstStage, stages, prob, share, weight, options):
     a_eq = pad(fs.a_eq, 0, nx + tail)
     # dual simplex stalls on large forms with many transfer columns; the interior point
     # method (with crossover, so the plan is a vertex and the duals exact) does not
-    res = linprog(c, A_ub=sp.vstack(blocks_ub, format="csr"), b_ub=np.concatenate(rhs_ub), A_eq=a_eq,
+    # fills per unit are tiny (a unit of a scenario's whole need): scaled so the largest
+    # objective coefficient is one, HiGHS's tolerances bite on the right scale
+    scale = 1.0 / max(float(np.abs(c).max()), 1e-300) if c.any() else 1.0
+    res = linprog(c * scale, A_ub=sp.vstack(blocks_ub, format="csr"), b_ub=np.concatenate(rhs_ub), A_eq=a_eq,
                   b_eq=fs.b_eq, bounds=np.vstack(bounds), options=options,
                   method="highs-ipm" if n > IPM_COLUMNS else "highs")
+    if res.status == 0:
+        res.fun /= scale
+        res.eqlin.marginals = res.eqlin.marginals / scale
+        res.ineqlin.marginals = res.ineqlin.marginals / scale
     return res, const
 
 
@@ -316,7 +323,8 @@ def _round(p, fs: FirstStage, stages, prob, share, weight, z, map_fn, start, tim
     dst = fs.move_to * n_item + fs.move_item
     frac = np.maximum(z[:nb + nm], 0.0) - cols
     # keep each depot's out within what it may send
-    for key in np.unique(src):
+    sent = np.bincount(src, weights=cols[nb:], minlength=n_dep * n_item) if nm else np.zeros(n_dep * n_item)
+    for key in np.flatnonzero(sent > movable + 1e-9):
         sel = np.flatnonzero(src == key)
         excess = cols[nb + sel].sum() - movable[key]
         for j in sel[np.argsort(frac[nb + sel])]:

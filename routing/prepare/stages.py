@@ -111,14 +111,16 @@ def first_stage(problem, moves: np.ndarray | None = None) -> FirstStage:
     out_row = np.searchsorted(senders, src)
     a_out = sp.csr_matrix((np.ones(n_move), (out_row, n_buy + np.arange(n_move))), shape=(len(senders), n))
     b_out = movable.ravel()[senders]
-    a_budget = sp.csr_matrix((cost, (np.zeros(n_buy + n_move, dtype=np.int64), np.arange(n_buy + n_move))),
+    # the budget row as a share of the budget (yuan are millions, fills below one: HiGHS
+    # converges far better with both near one)
+    a_budget = sp.csr_matrix((cost / p.budget, (np.zeros(n_buy + n_move, dtype=np.int64), np.arange(n_buy + n_move))),
                              shape=(1, n))
     held_cols = n_buy + n_move + np.arange(n_held)
     a_cap = sp.csr_matrix((np.tile(p.volume, n_dep), (np.repeat(np.arange(n_dep), n_item), held_cols)),
                           shape=(n_dep, n))
     b_cap = np.maximum(p.capacity, p.stock @ p.volume)
     a_ub = sp.vstack([a_out, a_budget, a_cap], format="csr")
-    b_ub = np.concatenate([b_out, [p.budget], b_cap])
+    b_ub = np.concatenate([b_out, [1.0], b_cap])
     return FirstStage(n_buy, n_move, n_held, buy_idx, move_from, move_to, move_item, cost, bounds,
                       a_eq, b_eq, a_ub, b_ub, move_ids, senders)
 
@@ -133,7 +135,7 @@ def priced_moves(problem, fs: FirstStage, y_eq: np.ndarray, y_ub: np.ndarray, li
     a_key, b_key = src * n_item + item, dst * n_item + item
     cost = problem.transfer_cost[src, dst] * problem.tonnes[item]
     n_out = len(fs.senders)
-    reduced = -(y_eq[b_key] * -1.0 + y_eq[a_key] + y_ub[np.searchsorted(fs.senders, a_key)] + y_ub[n_out] * cost)
+    reduced = -(y_eq[b_key] * -1.0 + y_eq[a_key] + y_ub[np.searchsorted(fs.senders, a_key)] + y_ub[n_out] * cost / problem.budget)
     reduced[fs.move_ids] = 0.0
     out = np.flatnonzero(reduced < -1e-9)
     return out[np.argsort(reduced[out])[:ADD_MOVES if limit is None else limit]]
@@ -220,16 +222,20 @@ def solve_chunk(stages: list[SecondStage], indices: list[int], held: np.ndarray,
     a_ub = sp.vstack([sp.block_diag(helds, format="csr"), sp.block_diag(needs, format="csr")], format="csr")
     b_ub = np.concatenate(rhs_h + rhs_n)
     cc = np.concatenate(c)
-    res = linprog(-cc, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    # each block scaled so its largest coefficient is one (a unit is a tiny share of a
+    # scenario's need; HiGHS's tolerances are absolute)
+    block_scale = np.array([1.0 / ci.max() for ci in c])
+    sizes = np.array([len(ci) for ci in c])
+    res = linprog(-cc * np.repeat(block_scale, sizes), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if res.status != 0:
         return ChunkResult(list(indices), fills, pi, const, False)
     x = res.x
-    sizes = np.array([len(ci) for ci in c])
     owner = np.repeat(np.arange(len(live)), sizes)
     value = np.bincount(owner, weights=cc * x, minlength=len(live))
     n_h = [len(parts[j].held_rows) for j in live]
     n_n = [len(parts[j].need_rhs) for j in live]
-    marg = -res.ineqlin.marginals
+    live_of_row = np.concatenate([np.repeat(np.arange(len(live)), n_h), np.repeat(np.arange(len(live)), n_n)])
+    marg = -res.ineqlin.marginals / block_scale[live_of_row]
     dual_h = np.split(marg[:sum(n_h)], np.cumsum(n_h)[:-1])
     dual_n = np.split(marg[sum(n_h):], np.cumsum(n_n)[:-1])
     for pos, j in enumerate(live):
