@@ -273,3 +273,10 @@ class UnknownAccount(InvalidInput):
 
 class AccountExists(Refused):
     """An account with the given name already exists."""
+
+
+# Running scenarios on a cluster
+
+
+class SchedulerUnavailable(Refused):
+    """A Dask scheduler address is well formed but no scheduler (or no worker) answers there."""

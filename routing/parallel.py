@@ -21,16 +21,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from relief.errors import InvalidInput, Refused
+from relief.errors import InvalidInput, SchedulerUnavailable  # noqa: F401  (SchedulerUnavailable: re-exported)
 
 FORM = "tcp://HOST:PORT"
 CONNECT_SECONDS = 5
 WORKERS_SECONDS = 10
 _shared: dict[str, Any] = {}
-
-
-class SchedulerUnavailable(Refused):
-    """A Dask scheduler address is well formed but no scheduler (or no worker) answers there."""
 
 
 def check_scheduler(address: str) -> str:
