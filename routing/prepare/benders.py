@@ -110,8 +110,8 @@ def solve(problem, stages: list[SecondStage], prob: np.ndarray, share: float, we
     """Solve the preparation LP of ``problem`` (validated) by multi-cut L-shaped decomposition.
 
     ``stages`` are its scenarios' second stages, ``prob`` their probabilities. Transfers
-    enter the master by column generation (``stages.priced_moves``) before each round of
-    cuts, so its optimum bounds the LP over all of them. Returns a ``BendersOutcome``
+    enter the master by column generation (``stages.priced_moves``) alongside the cuts;
+    the master's value counts as a bound only in a round where no transfer priced in. Returns a ``BendersOutcome``
     with status "optimal" (no cut violated, or bound and value within 1e-7), "within
     gap" (within ``tolerance``), "time limit" or "iteration limit"."""
     start = time.perf_counter()
@@ -175,8 +175,15 @@ def solve(problem, stages: list[SecondStage], prob: np.ndarray, share: float, we
                   np.concatenate([th[cut_scen]] + [off + h for h in cut_held]))), shape=(len(k), n)))
             rhs.append(np.array(cut_rhs))
         a_eq = sp.hstack([fs.a_eq, sp.csr_matrix((fs.a_eq.shape[0], n_extra))], format="csr")
-        res = linprog(c, A_ub=sp.vstack(rows, format="csr"), b_ub=np.concatenate(rhs), A_eq=a_eq,
+        # a scenario's weight and a unit's fill are both small: scaled so the largest
+        # objective coefficient is one, HiGHS's absolute tolerances sit on the right scale
+        scale = 1.0 / max(float(np.abs(c).max()), 1e-300)
+        res = linprog(c * scale, A_ub=sp.vstack(rows, format="csr"), b_ub=np.concatenate(rhs), A_eq=a_eq,
                       b_eq=fs.b_eq, bounds=np.vstack([fs.bounds, b_extra]), method="highs", options=options)
+        if res.status == 0:
+            res.fun /= scale
+            res.eqlin.marginals = res.eqlin.marginals / scale
+            res.ineqlin.marginals = res.ineqlin.marginals / scale
         return res
 
     ids = first_moves(problem)
@@ -189,30 +196,22 @@ def solve(problem, stages: list[SecondStage], prob: np.ndarray, share: float, we
     upper, status, iteration = math.inf, "iteration limit", 0
     while iteration < max_iterations:
         iteration += 1
-        stopped = False
-        while True:  # the master, transfers priced in until none improves it
-            options = {}
-            if time_limit is not None:
-                remaining = time_limit - (time.perf_counter() - start)
-                if remaining <= 0:
-                    stopped = True
-                    break
-                options = {"time_limit": remaining}
-            res = master(fs, options)
-            if res.status != 0:
-                stopped = True
+        options = {}
+        if time_limit is not None:
+            remaining = time_limit - (time.perf_counter() - start)
+            if remaining <= 0:
+                status = "time limit"
                 break
-            more = priced_moves(problem, fs, res.eqlin.marginals, res.ineqlin.marginals[:fs.a_ub.shape[0]])
-            if not more.size:
-                break
-            ids = np.union1d(ids, more)
-            fs = first_stage(problem, ids)
-        if stopped:
+            options = {"time_limit": remaining}
+        res = master(fs, options)
+        if res.status != 0:
             status = "time limit" if time_limit is not None else "iteration limit"
             break
-        upper = min(upper, -res.fun)
-        z = res.x
-        n1, off = fs.n, fs.n_buy + fs.n_move
+        z, n1, off = res.x, fs.n, fs.n_buy + fs.n_move
+        more = priced_moves(problem, fs, res.eqlin.marginals, res.ineqlin.marginals[:fs.a_ub.shape[0]])
+        priced_out = not more.size
+        if priced_out:  # optimal over every transfer: a bound
+            upper = min(upper, -res.fun)
         ev = evaluate(stages, z[off:n1], map_fn)
         value = objective(ev.fills, prob, share, weight)
         if value > lower:
@@ -223,7 +222,11 @@ def solve(problem, stages: list[SecondStage], prob: np.ndarray, share: float, we
         if upper - lower <= tolerance:
             status = "within gap"
             break
-        if add_cuts(ev, z[n1:n1 + n_s]) == 0:
+        added = add_cuts(ev, z[n1:n1 + n_s])
+        if not priced_out:  # the transfers the duals asked for, in for the next round
+            ids = np.union1d(ids, more)
+            fs = first_stage(problem, ids)
+        elif added == 0:
             status = "optimal"
             break
     return BendersOutcome(best_fs, best, lower, upper, status, iteration)

@@ -9,8 +9,8 @@ priority-weighted share of its need met; the objective is
 ``(1 - cvar_weight)·E[fill] + cvar_weight·CVaR_share(fill)`` (Rockafellar-Uryasev).
 
 The LP is solved as one extensive form with HiGHS for up to ``extensive_limit``
-scenarios, else by multi-cut L-shaped decomposition (``routing.prepare.benders``). The
-plan is rounded to whole units (buys and moves down, then the budget left spent greedily
+scenarios, else by multi-cut L-shaped decomposition (``routing.prepare.benders``);
+transfers enter both by column generation (``routing.prepare.stages``). The plan is rounded to whole units (buys and moves down, then the budget left spent greedily
 on the units of best marginal fill per yuan) and its value recomputed exactly on the
 scenarios; the LP optimum is reported as the bound. Pure numpy/scipy: no database, no files.
 """

@@ -6,7 +6,7 @@ First stage (shared by the extensive form and the Benders master): columns
 * ``held_di - buy_di - Σ_a move_adi + Σ_b move_dbi = stock_di`` (one row per depot and item),
 * ``Σ_b move_dbi <= stock_di - floor_di`` (the column bounds cannot say it: one row per
   depot and item that can send),
-* ``Σ price·buy + Σ transfer_cost·tonnes·move <= budget``,
+* ``Σ price·buy + Σ transfer_cost·tonnes·move <= budget`` (written as a share of the budget),
 * ``Σ_i volume_i·held_di <= max(capacity_d, volume held now)``.
 
 Second stage of one scenario: a column per delivery ``x_dki`` (depot d reaches site k
@@ -14,6 +14,11 @@ and k needs item i) with ``Σ_k x_dki <= held_di`` and ``Σ_d x_dki <= need_ki``
 value is the scenario's fill ``Σ c_k x_dki`` with ``c_k = weight_k / Σ_k weight_k Σ_i need_ki``.
 Scenarios are solved together as one block-diagonal LP (each block's optimum and duals
 are those of its scenario alone), so a chunk of scenarios costs one HiGHS call.
+
+Transfers are many (every allowed pair of depots, every item above its floor): on a large
+network the LP starts from the cheapest few sources of each depot and item
+(``first_moves``) and the others are priced from the duals and added while any would
+improve it (``priced_moves``), so the optimum is over all of them.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from scipy.optimize import linprog
 
 START_SOURCES = 3      # cheapest sources per depot and item in the first round of transfers
 ALL_MOVES = 20_000     # below this many allowed transfers, all are in from the start
-ADD_MOVES = 20_000     # at most this many transfers priced in per round
+ADD_MOVES = 2_000      # at most this many transfers priced in per round
 
 
 @dataclass(frozen=True)
