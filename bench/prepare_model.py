@@ -12,6 +12,14 @@ For 100, 300 and 1,000 scenarios it runs ``routing.prepare.model.solve`` with th
 extensive form and with Benders (each with a time limit, ``--limit`` seconds, 600 by
 default), and prints wall time, iterations, status, bound, value and gap. Usage:
 ``python bench/prepare_model.py [--sizes 100 300 1000] [--limit 600] [--seed 7] [--cvar]``.
+
+First figures (2 cores, HiGHS through scipy 1.17, ``--limit 200``, seed 7): no run
+finished within the limit. Extensive form, 100 scenarios: HiGHS (interior point, about
+150k columns) stopped at the limit without a bound; the plan is the opening stock topped
+up greedily (value 0.711). Benders, 100 scenarios: 12 iterations, bound 1.000, value
+0.914 (gap 0.086); 300: 5 iterations, value 0.880, no bound yet (transfers still being
+priced in); 1,000: 3 iterations, value 0.858, no bound. Each master is re-solved from
+scratch and takes 4-25 s, which is where the time goes.
 """
 
 from __future__ import annotations
