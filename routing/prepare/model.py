@@ -10,7 +10,8 @@ priority-weighted share of its need met; the objective is
 
 The LP is solved as one extensive form with HiGHS for up to ``extensive_limit``
 scenarios, else by multi-cut L-shaped decomposition (``routing.prepare.benders``);
-transfers enter both by column generation (``routing.prepare.stages``). The plan is rounded to whole units (buys and moves down, then the budget left spent greedily
+transfers enter both by column generation (``routing.prepare.stages``). The plan is
+rounded to whole units (buys and moves down, then the budget left spent greedily
 on the units of best marginal fill per yuan) and its value recomputed exactly on the
 scenarios; the LP optimum is reported as the bound. Pure numpy/scipy: no database, no files.
 """
@@ -207,7 +208,8 @@ def solve(problem: PrepareProblem, *, cvar_share: float | None = None, cvar_weig
         iterations = out.iterations
     buy, moves, spent, value = _round(p, fs, stages, prob, share, weight, z, map_fn, start, time_limit)
     return PrepareResult(buy=buy, moves=moves, value=value, bound=bound, gap=max(bound - value, 0.0),
-                         rounding_loss=0.0 if lp_value is None else lp_value - value, method=method, iterations=iterations,
+                         rounding_loss=0.0 if lp_value is None else lp_value - value, method=method,
+                         iterations=iterations,
                          spent=spent, seconds=time.perf_counter() - start, status=status)
 
 

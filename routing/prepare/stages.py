@@ -140,7 +140,8 @@ def priced_moves(problem, fs: FirstStage, y_eq: np.ndarray, y_ub: np.ndarray, li
     a_key, b_key = src * n_item + item, dst * n_item + item
     cost = problem.transfer_cost[src, dst] * problem.tonnes[item]
     n_out = len(fs.senders)
-    reduced = -(y_eq[b_key] * -1.0 + y_eq[a_key] + y_ub[np.searchsorted(fs.senders, a_key)] + y_ub[n_out] * cost / problem.budget)
+    reduced = -(y_eq[a_key] - y_eq[b_key] + y_ub[np.searchsorted(fs.senders, a_key)]
+                + y_ub[n_out] * cost / problem.budget)
     reduced[fs.move_ids] = 0.0
     out = np.flatnonzero(reduced < -1e-9)
     return out[np.argsort(reduced[out])[:ADD_MOVES if limit is None else limit]]
