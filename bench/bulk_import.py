@@ -42,7 +42,6 @@ import io
 import json
 import os
 import pstats
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,7 +55,7 @@ from sqlmodel import select
 from relief.depot import db, keeper, region, reports
 from relief.depot.models import Depot, Item
 
-from scratch import databases  # bench/scratch.py
+from scratch import databases, relief_command  # bench/scratch.py
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "inner-mongolia"
@@ -247,15 +246,6 @@ def cli_import(url: str, path: Path, today: date, tmp: str, expected_movements: 
         failures.append(f"the command-line import left {result['movements']} movements "
                         f"(expected {expected_movements}), books balance: {result['ok']}")
     return figures
-
-
-def relief_command() -> list[str]:
-    """The ``relief`` console script of this interpreter's environment."""
-    script = Path(sys.executable).parent / "relief"
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("relief")
-    return [found] if found else [sys.executable, "-m", "relief"]
 
 
 def profile_table(profiler: cProfile.Profile, top: int) -> list[dict]:
