@@ -160,6 +160,7 @@ def _speaks_dask(address: str) -> bool:
     """Whether a Dask scheduler completes the handshake at ``address`` within the time
     allowed (``distributed.Client`` waits for ever on a server that accepts and says nothing)."""
     import asyncio
+    import concurrent.futures
 
     from distributed.comm import connect
 
@@ -167,10 +168,12 @@ def _speaks_dask(address: str) -> bool:
         comm = await asyncio.wait_for(connect(address, timeout=f"{CONNECT_SECONDS}s"), CONNECT_SECONDS + 1)
         await comm.close()
 
-    try:
-        asyncio.run(handshake())
-    except Exception:  # refused, timed out, or not Dask's protocol: no scheduler there either way
-        return False
+    # on a thread of its own: the caller's thread may already run an event loop of its own
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            pool.submit(asyncio.run, handshake()).result()
+        except Exception:  # refused, timed out, or not Dask's protocol: no scheduler there either way
+            return False
     return True
 
 

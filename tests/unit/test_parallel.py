@@ -161,6 +161,16 @@ def cluster():
 
 
 @pytest.mark.slow
+def test_a_cluster_is_reached_from_a_thread_that_already_runs_an_event_loop(cluster):
+    import asyncio
+
+    async def inside_a_loop() -> list:  # as in a process where another library's loop runs
+        return parallel.run_chunks(times, range(6), Snapshot(2), scheduler=cluster, chunk=3)
+
+    assert [r[0] for r in asyncio.run(inside_a_loop())] == [2 * x for x in range(6)]
+
+
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_results_of_one_process_in_order(cluster):
     seen = []
     here = parallel.run_chunks(times, range(30), Snapshot(4), workers=1)
