@@ -8,6 +8,7 @@ raises the domain errors of ``depot.errors``; on any error nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -85,9 +86,11 @@ def count(url: str, depot: str, item: str, counted: object, *, lot: str | None =
     return _record(url, "count", op, doc, actor, today)
 
 
-def import_file(url: str, path: str, *, actor: str, today: date, name: str | None = None) -> list[Posted]:
+def import_file(url: str, path: str, *, actor: str, today: date, name: str | None = None,
+                check: Callable[[list[DocumentRequest]], None] | None = None) -> list[Posted]:
     """Record every document of a CSV or XLSX file in one transaction (``name``: the file's
-    name as its sender calls it, see ``sheets.read_documents``).
+    name as its sender calls it, see ``sheets.read_documents``). ``check``, when given,
+    sees the documents read before anything is written, and may raise to refuse them.
 
     Documents already recorded with the same content are skipped (``already recorded``).
     Raises ``InvalidFile`` listing every bad row by line number (malformed values,
@@ -98,6 +101,8 @@ def import_file(url: str, path: str, *, actor: str, today: date, name: str | Non
     malformed: list[Problem] = []
     name = name or Path(path).name
     docs = sheets.read_documents(path, malformed, name=name)
+    if check is not None:
+        check(docs)
 
     def work(s) -> list[Posted]:
         try:

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, select
 
-from relief.depot import access, accounts, db, keeper, sheets, text
+from relief.depot import access, accounts, db, keeper, text
 from relief.depot.access import Principal
 from relief.depot.ledger import Posted
 from relief.depot.models import County, Depot, Incident, Plan
@@ -69,9 +69,10 @@ def import_file(url: str, who: Principal, path: str | Path, *, today: date, name
     a transfer) must be in its scope, else ``Forbidden`` names those that are not and
     nothing is recorded. Malformed rows are reported as ``keeper.import_file`` does;
     ``name`` is the file's name as its sender calls it (an upload kept under another)."""
-    docs = sheets.read_documents(path, [], name=name)
-    _stock_scope(url, who, [op.depot for doc in docs for op in doc.ops])
-    return keeper.import_file(url, str(path), actor=who.name, today=today, name=name)
+    def in_scope(docs: list) -> None:
+        _stock_scope(url, who, [op.depot for doc in docs for op in doc.ops])
+
+    return keeper.import_file(url, str(path), actor=who.name, today=today, name=name, check=in_scope)
 
 
 def add_incident(url: str, who: Principal, name: str, lon: object, lat: object, *, today: date,
