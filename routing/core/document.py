@@ -64,6 +64,7 @@ def build(problem: DispatchProblem, result: PlanResult, method: Method, status: 
     """Takes a problem, the result ``method`` gave for it, the plan's status and when it was
     made (None for a drill); returns the ``PlanDocument`` (without a plan id)."""
     tp, pp = problem.params.travel, problem.params
+    rows = summary.incidents(problem, result)
     return PlanDocument(
         plan_id=None, status=PlanStatus(status), method=Method(method),
         created_at=created_at.isoformat(timespec="seconds") if created_at else None,
@@ -73,8 +74,8 @@ def build(problem: DispatchProblem, result: PlanResult, method: Method, status: 
                         {item: problem.window(item) for item in sorted({i for inc in problem.incidents
                                                                         for i, _ in inc.needs})}),
         shipments=tuple(result.shipments), teams=tuple(result.teams), unmet=tuple(result.unmet),
-        teams_unmet=tuple(result.teams_unmet), incidents=tuple(summary.incidents(problem, result)),
-        totals=summary.totals(problem, result), solver=result.solver, trucks=tuple(result.trucks))
+        teams_unmet=tuple(result.teams_unmet), incidents=tuple(rows),
+        totals=summary.totals(problem, result, rows), solver=result.solver, trucks=tuple(result.trucks))
 
 
 def as_json(document: PlanDocument) -> dict:

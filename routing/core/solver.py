@@ -282,14 +282,37 @@ class Routing:
     late: int = 10
 
 
+def _one_stop(r: Routing) -> list[list[int]] | None:
+    """The exact answer for a single stop, without a search: the vehicle whose objective
+    (fixed cost, both legs, the arrival's cost and its lateness, as the routing model
+    counts them) is least among those that carry the load; the first such vehicle on a
+    tie. None when no vehicle carries it."""
+    fits = np.all(r.capacity >= r.load[1], axis=1)
+    if not fits.any():
+        return None
+    out = np.rint(r.drive[0, 1] * r.slowness)
+    back = np.rint(r.drive[1, 0] * r.slowness)
+    arrive = r.ready + out + int(r.service[0])
+    weight, window = int(r.weight[1]), int(r.window[1])
+    cost = r.fixed + out + back + weight * arrive + r.late * weight * np.maximum(arrive - window, 0)
+    best = int(np.argmin(np.where(fits, cost, np.inf)))
+    return [[1] if v == best else [] for v in range(len(r.ready))]
+
+
 def truck_routes(r: Routing, solutions: int = ROUTE_SOLUTIONS) -> list[list[int]] | None:
     """Takes a ``Routing``; returns, per vehicle, the stops (node numbers) it visits in
     order ([] for a vehicle not used), or None when the search finds no solution.
 
-    Search: PATH_CHEAPEST_ARC for the first solution, then greedy descent (local search
-    to a local optimum, no metaheuristic) stopped after ``solutions`` improving solutions:
+    A single stop is answered exactly without a search (``_one_stop``). More stops:
+    PATH_CHEAPEST_ARC for the first solution, then greedy descent (local search to a
+    local optimum, no metaheuristic) stopped after ``solutions`` improving solutions:
     deterministic, so the same arrays always give the same routes.
     """
+    return _one_stop(r) if len(r.service) == 2 else _search(r, solutions)
+
+
+def _search(r: Routing, solutions: int = ROUTE_SOLUTIONS) -> list[list[int]] | None:
+    """``truck_routes`` by the OR-Tools routing search (any number of stops)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     nodes, vehicles = len(r.service), len(r.ready)

@@ -82,8 +82,9 @@ def incidents(p: DispatchProblem, r: PlanResult) -> list[IncidentFill]:
     return rows
 
 
-def totals(p: DispatchProblem, r: PlanResult) -> Totals:
-    """Takes a problem and a result of it; returns the plan's ``Totals``: units, fill
+def totals(p: DispatchProblem, r: PlanResult, rows: list[IncidentFill] | None = None) -> Totals:
+    """Takes a problem, a result of it and, when already made, its ``incidents`` rows;
+    returns the plan's ``Totals``: units, fill
     shares, tonne-km, priority-weighted unmet, uncovered team requests (``team_requests_uncovered``:
     teams missing, a request short only of people counting as one; ``team_people_uncovered``:
     people missing)."""
@@ -108,7 +109,7 @@ def totals(p: DispatchProblem, r: PlanResult) -> Totals:
             weighted_unmet += w * (1.0 - share)
             weighted_units += w * (qty - got)
             penalty += w * qty * (1.0 - share) ** 2
-    fills = [row.fill for row in incidents(p, r)]
+    fills = [row.fill for row in (incidents(p, r) if rows is None else rows)]
     tonne_km = sum(line.qty * p.weight_kg[line.item] * line.km for line in r.shipments) / 1000.0
     tonnes = sum(line.qty * p.weight_kg[line.item] for line in r.shipments) / 1000.0
     return Totals(incidents=len(p.incidents), need_units=need_units, shipped_units=need_units - unmet_units,

@@ -12,6 +12,7 @@ from dataclasses import asdict
 import numpy as np
 
 from relief.routing.core.candidates import Network
+from relief.routing.core.document import PlanDocument
 from relief.routing.core.problem import DispatchProblem
 from relief.routing.core.results import PlanResult
 from relief.routing.core.summary import incidents as incident_rows
@@ -20,12 +21,13 @@ from relief.routing.core.summary import totals
 HOURS = (12, 24)
 
 
-def drill_metrics(p: DispatchProblem, r: PlanResult) -> dict:
+def drill_metrics(p: DispatchProblem, r: PlanResult, document: PlanDocument | None = None) -> dict:
     """Metrics of a drill plan: fill (total, weighted, worst), unmet by item and by
     incident, first delivery per incident, share within 12 h and 24 h, team arrivals,
-    uncovered team requests and depots emptied."""
-    t = totals(p, r)
-    rows = incident_rows(p, r)
+    uncovered team requests and depots emptied. The plan's ``document``, when already
+    built, lends its incident rows and totals."""
+    rows = incident_rows(p, r) if document is None else list(document.incidents)
+    t = totals(p, r, rows) if document is None else document.totals
     within = {}
     for hours in HOURS:
         sent: dict[tuple[int, str], int] = {}

@@ -146,10 +146,10 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario,
     for inc in problem.incidents:
         for item, qty in inc.needs:
             need[item] = need.get(item, 0) + qty
+    document = documents.build(problem, result, method, PlanStatus.DRILL)
     return DrillReport(describe(scenario), rows, felt(reg, scenario) if details else [],
-                       [{"item": k, "qty": v} for k, v in sorted(need.items())],
-                       documents.build(problem, result, method, PlanStatus.DRILL),
-                       metrics.drill_metrics(problem, result),
+                       [{"item": k, "qty": v} for k, v in sorted(need.items())], document,
+                       metrics.drill_metrics(problem, result, document),
                        metrics.restock(problem, result, network(problem)) if details else [])
 
 

@@ -202,3 +202,34 @@ def test_solving_loads_the_trucks_unless_told_not_to():
     assert len(with_trucks.trucks) == 1 and without.trucks == ()
     assert with_trucks.solver.truck_seconds >= 0.0
     assert with_trucks.shipments[0].minutes == with_trucks.trucks[0].stops[0].arrive_minutes
+
+
+def _routing_cost(r, routes) -> int:
+    """The routing model's objective for ``routes`` of a single-stop ``Routing``."""
+    import numpy as np
+
+    (v,) = [v for v, route in enumerate(routes) if route]
+    out, back = (int(np.rint(r.drive[a, b] * r.slowness[v])) for a, b in ((0, 1), (1, 0)))
+    arrive = int(r.ready[v]) + out + int(r.service[0])
+    w = int(r.weight[1])
+    return int(r.fixed[v]) + out + back + w * arrive + r.late * w * max(arrive - int(r.window[1]), 0)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_single_stop_is_answered_at_the_cost_the_routing_search_finds(seed):
+    import numpy as np
+
+    from relief.routing.core import solver
+
+    rng = np.random.default_rng(seed)
+    vehicles = int(rng.integers(2, 8))
+    drive = np.zeros((2, 2), np.int64)
+    drive[0, 1], drive[1, 0] = rng.integers(5, 900, 2)
+    r = solver.Routing(drive, np.array([0, STOP_MIN]), np.array([[0, 0], rng.integers(100, 4000, 2)]),
+                       np.array([0, int(rng.integers(30, 900))]), np.array([0, int(rng.choice([1, 2, 4, 8]))]),
+                       rng.integers(2000, 12000, (vehicles, 2)), rng.choice([1.0, 1.2, 1.5], vehicles),
+                       rng.integers(10, 40, vehicles), rng.integers(30, 400, vehicles))
+    fast, searched = solver.truck_routes(r), solver._search(r)
+    assert (fast is None) == (searched is None)
+    if fast is not None:
+        assert _routing_cost(r, fast) == _routing_cost(r, searched)
