@@ -59,12 +59,14 @@ def _hours(minutes: int | None) -> str:
 
 def render(report) -> None:
     """Print a drill report (a ``DrillReport``): affected counties, shares met, unmet, teams, depots, restocking."""
+    from relief.routing.drills import view
+
     s, m = report.scenario, report.metrics
-    displaced = sum(a["displaced"] for a in report.affected)
-    out.print(styled((s["name"], "bold"), f" ({s['hazard']['type']}, {s['start']}): {displaced:,} people displaced "
-                     f"in {len(report.affected)} counties"))
-    table("affected counties", [("county", "county"), ("name", "name"), ("intensity", "intensity"),
-                                ("population", "population"), ("displaced", "displaced")],
+    first, *more = view.headline(report).split("; ")
+    out.print(styled((s["name"], "bold"), f" ({s['hazard']['type']}, {s['start']}): {first}"))
+    for line in more:
+        out.print(f"  {line}")
+    table("affected counties", list(view.affected_columns(report)),
           sorted(report.affected, key=lambda a: -a["displaced"])[:15], empty="no county affected")
     if not report.plan:
         return

@@ -22,6 +22,7 @@ from relief.depot.datafiles import shipped_scenarios
 from relief.errors import ReliefError, UnknownScenario
 from relief.routing import books, office
 from relief.routing.drills import scenario as scenarios
+from relief.routing.drills import view
 from relief.routing.drills.run import DrillReport
 from relief.routing.outputs import drill_report
 from relief.web import uploads
@@ -84,5 +85,8 @@ def _summary(report: DrillReport) -> dict:
     needs = [{"item": n["item"], "qty": n["qty"], "unmet": unmet.get(n["item"], 0),
               "met": 1 - unmet.get(n["item"], 0) / n["qty"] if n["qty"] else None}
              for n in sorted(report.needs, key=lambda n: -unmet.get(n["item"], 0))]
-    return {"displaced": sum(a["displaced"] for a in report.affected),
-            "affected": sorted(report.affected, key=lambda a: -a["displaced"]), "needs": needs}
+    rows = report.affected
+    return {"displaced": sum(a["displaced"] for a in rows), "blizzard": view.is_blizzard(report),
+            "households": sum(a.get("households", 0) for a in rows), "fodder_t": sum(a.get("fodder_t", 0) for a in rows),
+            "road_km": sum(a.get("road_km", 0) for a in rows),
+            "affected": sorted(rows, key=lambda a: -a["displaced"]), "needs": needs}

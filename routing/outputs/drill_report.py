@@ -13,6 +13,7 @@ from pathlib import Path
 
 from relief.depot import outfiles
 from relief.errors import InvalidFile
+from relief.routing.drills import view
 from relief.routing.drills.run import DrillReport, as_json
 from relief.routing.outputs.places import Places
 
@@ -88,6 +89,10 @@ def _chart(report: DrillReport, path: Path) -> None:
     plt.close(fig)
 
 
+def _cell(value) -> str:
+    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
+
+
 def markdown(report: DrillReport) -> str:
     """The drill report as Markdown (for a briefing or an after-action review)."""
     s, m = report.scenario, report.metrics
@@ -95,14 +100,14 @@ def markdown(report: DrillReport) -> str:
              ", ".join(f"{k} {v}" for k, v in s["hazard"].items() if v not in (None, (), [])), ""]
     if s.get("description"):
         lines += [s["description"], ""]
-    displaced = sum(a["displaced"] for a in report.affected)
-    lines += [f"**{displaced:,} people displaced in {len(report.affected)} counties.** "
+    columns = view.affected_columns(report)
+    lines += [f"**{view.headline(report)}.** "
               f"Need met {m['fill']:.0%} (priority-weighted {m['weighted_fill']:.0%}, worst incident {m['worst_fill']:.0%}); "
               f"within 12 h {m.get('within_12h', 1):.0%}, within 24 h {m.get('within_24h', 1):.0%}.", "",
               "![map](map.png)", "", "![need met by item](chart.png)", "", "## Affected counties", "",
-              "| county | name | intensity | population | displaced |", "|---|---|---:|---:|---:|"]
-    lines += [f"| {a['county']} | {a['name']} | {a.get('intensity', '-')} | {a['population']:,} | {a['displaced']:,} |"
-              for a in report.affected]
+              "| " + " | ".join(label for _, label in columns) + " |",
+              "|---|---|" + "---:|" * (len(columns) - 2)]
+    lines += ["| " + " | ".join(_cell(a.get(key, "-")) for key, _ in columns) + " |" for a in report.affected]
     unmet = {u["item"]: u["qty"] for u in m.get("unmet_by_item", [])}
     lines += ["", "## Need by item", "", "| item | need | unmet | met |", "|---|---:|---:|---:|"]
     lines += [f"| {n['item']} | {n['qty']:,} | {unmet.get(n['item'], 0):,} | {1 - unmet.get(n['item'], 0) / n['qty']:.0%} |"

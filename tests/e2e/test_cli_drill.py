@@ -214,3 +214,20 @@ def test_a_bad_scenario_through_the_installed_command_exits_2(relief, inner_mong
     assert done.stderr.splitlines() == [
         "error: hazard.type must be one of earthquake, blizzard, flood, incidents, got 'tsunami'"]
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_blizzard_drill_reports_households_cut_off_fodder_and_road_to_clear(relief, inner_mongolia_file, tmp_path):
+    out = tmp_path / "blizzard"
+    done = relief("drill", "run", "xilingol-blizzard", "--out", str(out), "--db", inner_mongolia_file, "--json")
+    assert done.code == 0, done.stderr
+    rows = json.loads(done.stdout)["affected"]
+    households, people = sum(r["households"] for r in rows), sum(r["displaced"] for r in rows)
+    assert all(r["fodder_t"] > 0 and r["road_km"] > 0 and r["days"] == 7 for r in rows)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert f"**{households:,} herding households ({people:,} people) cut off in {len(rows)} counties" in report
+    assert "| households cut off | people | days | fodder t | road km to clear |" in report
+    assert "people displaced" not in report
+    shown = relief("drill", "run", "xilingol-blizzard", "--db", inner_mongolia_file)
+    assert shown.code == 0, shown.stderr
+    assert f"{households:,} herding households" in shown.stdout and "km of road to clear" in shown.stdout
