@@ -282,33 +282,70 @@ class Routing:
     late: int = 10
 
 
-def _one_stop(r: Routing) -> list[list[int]] | None:
-    """The exact answer for a single stop, without a search: the vehicle whose objective
-    (fixed cost, both legs, the arrival's cost and its lateness, as the routing model
-    counts them) is least among those that carry the load; the first such vehicle on a
-    tie. None when no vehicle carries it."""
-    fits = np.all(r.capacity >= r.load[1], axis=1)
-    if not fits.any():
+def _leg(r: Routing, a: int, b: int) -> np.ndarray:
+    """Driving minutes from node ``a`` to ``b`` for every vehicle, as the routing model rounds them."""
+    return np.rint(r.drive[a, b] * r.slowness)
+
+
+def _soft(r: Routing, node: int, arrive: np.ndarray) -> np.ndarray:
+    """What arriving at ``node`` at minute ``arrive`` costs: its weight a minute, ``late`` times that past its window."""
+    weight = int(r.weight[node])
+    return weight * arrive + r.late * weight * np.maximum(arrive - int(r.window[node]), 0)
+
+
+def _alone(r: Routing, node: int) -> np.ndarray:
+    """Per vehicle, the cost of a run to ``node`` alone (infinite when the vehicle cannot carry its load)."""
+    out = _leg(r, 0, node)
+    cost = r.fixed + out + _leg(r, node, 0) + _soft(r, node, r.ready + out + int(r.service[0]))
+    return np.where(np.all(r.capacity >= r.load[node], axis=1), cost, np.inf)
+
+
+def _both(r: Routing, a: int, b: int) -> np.ndarray:
+    """Per vehicle, the cost of one run to ``a`` then ``b`` (infinite when it cannot carry both loads)."""
+    first = r.ready + _leg(r, 0, a) + int(r.service[0])
+    second = first + _leg(r, a, b) + int(r.service[a])
+    cost = (r.fixed + _leg(r, 0, a) + _leg(r, a, b) + _leg(r, b, 0) + _soft(r, a, first) + _soft(r, b, second))
+    return np.where(np.all(r.capacity >= r.load[a] + r.load[b], axis=1), cost, np.inf)
+
+
+def _exact(r: Routing) -> list[list[int]] | None:
+    """The exact answer for one or two stops, by trying every way (each stop alone on
+    two different vehicles, or both on one in either order), scored as the routing
+    model counts (fixed cost, the legs, each arrival's cost and its lateness); the
+    first on a tie. None when no way carries the loads."""
+    vehicles = len(r.ready)
+    routes: list[list[int]] = [[] for _ in range(vehicles)]
+    if len(r.service) == 2:
+        alone = _alone(r, 1)
+        best = int(np.argmin(alone))
+        if not np.isfinite(alone[best]):
+            return None
+        routes[best] = [1]
+        return routes
+    ways = np.stack([_both(r, 1, 2), _both(r, 2, 1)])
+    split = _alone(r, 1)[:, None] + _alone(r, 2)[None, :]
+    np.fill_diagonal(split, np.inf)
+    one, two = np.unravel_index(int(np.argmin(ways)), ways.shape), np.unravel_index(int(np.argmin(split)), split.shape)
+    if not (np.isfinite(ways[one]) or np.isfinite(split[two])):
         return None
-    out = np.rint(r.drive[0, 1] * r.slowness)
-    back = np.rint(r.drive[1, 0] * r.slowness)
-    arrive = r.ready + out + int(r.service[0])
-    weight, window = int(r.weight[1]), int(r.window[1])
-    cost = r.fixed + out + back + weight * arrive + r.late * weight * np.maximum(arrive - window, 0)
-    best = int(np.argmin(np.where(fits, cost, np.inf)))
-    return [[1] if v == best else [] for v in range(len(r.ready))]
+    if ways[one] <= split[two]:
+        order, v = one
+        routes[int(v)] = [1, 2] if order == 0 else [2, 1]
+    else:
+        routes[int(two[0])], routes[int(two[1])] = [1], [2]
+    return routes
 
 
 def truck_routes(r: Routing, solutions: int = ROUTE_SOLUTIONS) -> list[list[int]] | None:
     """Takes a ``Routing``; returns, per vehicle, the stops (node numbers) it visits in
     order ([] for a vehicle not used), or None when the search finds no solution.
 
-    A single stop is answered exactly without a search (``_one_stop``). More stops:
+    One or two stops are answered exactly without a search (``_exact``). More stops:
     PATH_CHEAPEST_ARC for the first solution, then greedy descent (local search to a
     local optimum, no metaheuristic) stopped after ``solutions`` improving solutions:
     deterministic, so the same arrays always give the same routes.
     """
-    return _one_stop(r) if len(r.service) == 2 else _search(r, solutions)
+    return _exact(r) if len(r.service) <= 3 else _search(r, solutions)
 
 
 def _search(r: Routing, solutions: int = ROUTE_SOLUTIONS) -> list[list[int]] | None:

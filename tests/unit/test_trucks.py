@@ -205,31 +205,52 @@ def test_solving_loads_the_trucks_unless_told_not_to():
 
 
 def _routing_cost(r, routes) -> int:
-    """The routing model's objective for ``routes`` of a single-stop ``Routing``."""
+    """The routing model's objective for ``routes`` (per vehicle, its stops in order) of a ``Routing``."""
     import numpy as np
 
-    (v,) = [v for v, route in enumerate(routes) if route]
-    out, back = (int(np.rint(r.drive[a, b] * r.slowness[v])) for a, b in ((0, 1), (1, 0)))
-    arrive = int(r.ready[v]) + out + int(r.service[0])
-    w = int(r.weight[1])
-    return int(r.fixed[v]) + out + back + w * arrive + r.late * w * max(arrive - int(r.window[1]), 0)
+    total = 0
+    for v, route in enumerate(routes):
+        if not route:
+            continue
+        clock, here, total = int(r.ready[v]), 0, total + int(r.fixed[v])
+        for node in [*route, 0]:
+            leg = int(np.rint(r.drive[here, node] * r.slowness[v]))
+            total += leg
+            clock += leg + int(r.service[here])
+            if node:
+                w = int(r.weight[node])
+                total += w * clock + r.late * w * max(clock - int(r.window[node]), 0)
+            here = node
+    return total
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_a_single_stop_is_answered_at_the_cost_the_routing_search_finds(seed):
+def _random_routing(seed: int, stops: int):
     import numpy as np
 
     from relief.routing.core import solver
 
     rng = np.random.default_rng(seed)
     vehicles = int(rng.integers(2, 8))
-    drive = np.zeros((2, 2), np.int64)
-    drive[0, 1], drive[1, 0] = rng.integers(5, 900, 2)
-    r = solver.Routing(drive, np.array([0, STOP_MIN]), np.array([[0, 0], rng.integers(100, 4000, 2)]),
-                       np.array([0, int(rng.integers(30, 900))]), np.array([0, int(rng.choice([1, 2, 4, 8]))]),
-                       rng.integers(2000, 12000, (vehicles, 2)), rng.choice([1.0, 1.2, 1.5], vehicles),
-                       rng.integers(10, 40, vehicles), rng.integers(30, 400, vehicles))
+    drive = rng.integers(5, 900, (stops + 1, stops + 1))
+    np.fill_diagonal(drive, 0)
+    return solver.Routing(drive, np.array([0] + [STOP_MIN] * stops),
+                          np.vstack([[0, 0], rng.integers(100, 4000, (stops, 2))]),
+                          np.concatenate([[0], rng.integers(30, 900, stops)]),
+                          np.concatenate([[0], rng.choice([1, 2, 4, 8], stops)]),
+                          rng.integers(2000, 12000, (vehicles, 2)), rng.choice([1.0, 1.2, 1.5], vehicles),
+                          rng.integers(10, 40, vehicles), rng.integers(30, 400, vehicles))
+
+
+@pytest.mark.parametrize("stops", [1, 2])
+@pytest.mark.parametrize("seed", range(40))
+def test_one_or_two_stops_are_answered_at_least_as_well_as_the_routing_search(seed, stops):
+    from relief.routing.core import solver
+
+    r = _random_routing(seed, stops)
     fast, searched = solver.truck_routes(r), solver._search(r)
     assert (fast is None) == (searched is None)
     if fast is not None:
-        assert _routing_cost(r, fast) == _routing_cost(r, searched)
+        assert sorted(node for route in fast for node in route) == list(range(1, stops + 1))
+        assert _routing_cost(r, fast) <= _routing_cost(r, searched)
+        if stops == 1:
+            assert _routing_cost(r, fast) == _routing_cost(r, searched)
