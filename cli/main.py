@@ -39,6 +39,7 @@ GROUPS = {
 # {name: (module in relief.cli, the Typer app holding the one command)}.
 COMMANDS = {
     "prepare": ("prepare", "app"),
+    "travel": ("travel", "app"),
 }
 
 

@@ -38,7 +38,7 @@ COLUMNS = {
     "needs.csv": ("item", "basis", "per_unit", "season"),
     "team_norms.csv": ("kind", "priority_max", "people_min", "count"),
     "team_skills.csv": ("kind", "skill"),
-    "circuity.csv": ("county", "circuity"),
+    "circuity.csv": ("county",),
     "hazard_zones.csv": ("hazard", "zone", "weight", "counties"),
     "pastoral.csv": ("county", "pastoral"),
     "vehicles.csv": ("code", "name", "payload_t", "volume_m3", "speed_kmh", "loading_min", "cost_per_trip_yuan"),
@@ -52,7 +52,7 @@ EXTRA_COLUMNS = {
     "stock.csv": ("expires_in_days", "expires"),
     "teams.csv": ("speed_kmh", "mobilise_min"),
     "team_norms.csv": ("people",),
-    "circuity.csv": ("name",),
+    "circuity.csv": ("name", "kind", "circuity", "speed_kmh"),
     "pastoral.csv": ("name",),
     "vehicles.csv": ("source",),
     "fleet.csv": ("name",),
@@ -90,16 +90,22 @@ def region_folder(region: str) -> Traversable:
     )
 
 
-def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
-    """Read every file of a region folder; raises ``UnknownRegion`` or ``InvalidFile``."""
-    folder = region_folder(region)
-    meta_path = folder / "region.toml"
+def region_toml(region: str) -> dict:
+    """The region.toml of a built-in region (by name) or a region folder, as a dict ({}
+    when the folder has none). Raises ``UnknownRegion`` or ``InvalidFile``."""
+    meta_path = region_folder(region) / "region.toml"
     try:
-        meta = tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        return tomllib.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidFile(f"{meta_path} is not valid TOML: {exc}") from None
     except RecursionError as exc:
         raise text.unreadable(meta_path, exc, "TOML") from None
+
+
+def read_region(region: str, *, with_stock: bool = True) -> RegionFiles:
+    """Read every file of a region folder; raises ``UnknownRegion`` or ``InvalidFile``."""
+    folder = region_folder(region)
+    meta = region_toml(region)
     meta.setdefault("name", folder.name)
     stock_path = folder / "stock.csv"
     return RegionFiles(

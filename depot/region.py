@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from relief.depot import datafiles, db, rules, text
+from relief.depot import datafiles, db, rules, text, travelrules
 from relief.depot import fleet as fleets
 from relief.depot.ledger import DocumentRequest, post
 from relief.depot.models import County, Depot, Item, Meta, ReserveNorm, Team
@@ -79,6 +79,9 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     meta += [{"key": f"season:{k}", "value": json.dumps(v)}
              for k, v in datafiles.region_seasons(files.meta, files.folder / "region.toml").items()]
     region_tables = {name: datafiles.region_table(files.folder, name) for name in REGION_TABLES}
+    travel = travelrules.settings(files.meta, files.folder / "region.toml")
+    travelrules.county_rules(travel, region_tables["circuity.csv"], files.folder / "circuity.csv")
+    meta.append({"key": "travel", "value": json.dumps(travel)})
     for name, rows in region_tables.items():
         meta.append({"key": f"table:{name}", "value": json.dumps(rows, ensure_ascii=False)})
     folder = files.folder.name if files.builtin else str(Path(str(files.folder)).resolve())

@@ -8,28 +8,32 @@ core's frozen objects. Nothing here writes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from pathlib import Path
 
+import shapely
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from relief.depot import datafiles, db
+from relief.depot import datafiles, db, travelrules
 from relief.depot import fleet as fleets
 from relief.depot.models import (Balance, County, Depot, Incident, IncidentNeed, IncidentTeam, Item, Lot, Meta, Plan,
                                  PlanShipment, PlanTeam, ReserveNorm, Team)
 from relief.errors import UnknownIncident
-from relief.routing.core import geo, needs
+from relief.routing.core import geo, needs, roads
 from relief.routing.core import windows as window_rules
 from relief.routing.core.problem import (DepotSpec, DispatchProblem, IncidentSpec, LotSupply, PlanParams, TeamRequest,
                                          TeamSpec)
 from relief.routing.core.results import PlanStatus
+from relief.routing.core.roads import CountyGrid
 from relief.routing.core.travel import TravelParams, read_table
 from relief.routing.outputs.places import Places
 
 LIVE = (PlanStatus.COMMITTED, PlanStatus.SHIPPED)
 _counties: dict[str, geo.Counties] = {}
+_GRIDS: dict[str, CountyGrid] = {}
 
 
 def counties(s: Session, url: str) -> geo.Counties:
@@ -120,23 +124,57 @@ def teams_held(s: Session, *, besides: int) -> set[str]:
                       .where(Plan.status.in_(LIVE), Plan.id != besides)))
 
 
-def plan_params(s: Session, *, circuity: float = 1.3, speed: float = 60.0, max_hours: float | None = None,
-                nearest: int | None = None, keep_reserve: bool = False, travel_table: str | None = None,
-                windows: list[str] | None = None, start: datetime) -> PlanParams:
-    """Plan parameters, with the region's per-county circuity, an optional travel table and
-    delivery-window overrides (``KIND=DURATION``, e.g. ``food=36h``).
+def travel_rules(s: Session) -> dict:
+    """The region's travel settings as stored by ``relief init`` (``depot.travelrules``:
+    circuity, speed_kmh, handling_min, team_mobilise_min, kinds); a database made before
+    they were stored reads its region folder's region.toml."""
+    stored = region_meta(s).get("travel")
+    if stored is not None:
+        return json.loads(stored)
+    folder = region_meta(s).get("folder")
+    return travelrules.settings(datafiles.region_toml(folder) if folder else {})
+
+
+def road_grid(s: Session) -> CountyGrid | None:
+    """The region's counties rasterised for cutting routes (``routing.core.roads``), made
+    once per process for the same boundaries; None for a region without counties."""
+    rows = list(s.exec(select(County.adcode, County.geometry).order_by(County.adcode)))
+    if not rows:
+        return None
+    digest = hashlib.blake2b(digest_size=16)
+    for adcode, geometry in rows:
+        digest.update(f"{adcode}\n{geometry}\n".encode())
+    key = digest.hexdigest()
+    if key not in _GRIDS:
+        _GRIDS.clear()
+        _GRIDS[key] = roads.county_grid([a for a, _ in rows], list(shapely.from_geojson([g for _, g in rows])))
+    return _GRIDS[key]
+
+
+def plan_params(s: Session, *, circuity: float | None = None, speed: float | None = None,
+                max_hours: float | None = None, nearest: int | None = None, keep_reserve: bool = False,
+                travel_table: str | None = None, windows: list[str] | None = None, start: datetime) -> PlanParams:
+    """Plan parameters: the region's travel rules (circuity and road speed by county,
+    depot handling, team mobilisation; ``circuity`` and ``speed`` replace the region's
+    defaults, which counties of a kind do not use), routes cut by the region's counties,
+    an optional travel table and delivery-window overrides (``KIND=DURATION``, e.g.
+    ``food=36h``).
 
     Raises ``InvalidInput`` for out-of-range values or a bad window, and
     ``InvalidTravelTable`` for a bad table.
     """
     kinds = {code for code in s.exec(select(Item.code))} | set(s.exec(select(Item.category)))
     overrides = window_rules.overrides(windows or [], kinds)
-    by_county = {r["county"].strip(): float(r["circuity"]) for r in region_rows(s, "circuity.csv")}
+    rules = travel_rules(s)
+    by_county, speeds = travelrules.county_rules(rules, region_rows(s, "circuity.csv"))
     table = {}
     if travel_table:
         table = read_table(travel_table, depot_codes(s) | team_codes(s), set(s.exec(select(County.adcode))))
-    travel = TravelParams(circuity, speed, max_hours, 30, by_county, table)
-    return PlanParams(travel, nearest, keep_reserve, start, windows=overrides)
+    travel = TravelParams(rules["circuity"] if circuity is None else circuity,
+                          rules["speed_kmh"] if speed is None else speed, max_hours, int(rules["handling_min"]),
+                          by_county, table, county_speed=speeds, grid=road_grid(s))
+    return PlanParams(travel, nearest, keep_reserve, start, windows=overrides,
+                      team_mobilise_min=int(rules["team_mobilise_min"]))
 
 
 def fleet(s: Session, depots: set[str], fleet_file: str | None = None) -> tuple[tuple[fleets.Vehicle, ...],

@@ -1,11 +1,21 @@
 """Travel times from depots and team bases to incidents.
 
-Road distance is the great-circle (haversine) distance times a circuity factor (1.3 by
-default; higher in mountain counties, ``circuity.csv`` of the region); time is that
-distance at a road speed (60 km/h) plus handling (loading, 30 min), in whole minutes.
-A measured travel-time table (CSV: code, county, minutes) overrides the estimate, and
-arcs longer than ``max_hours`` are not candidates. Drills may slow travel into counties
-(``slow``: a factor on driving time) and cut roads (``cut``: source code and county).
+With the region's counties (``TravelParams.grid``, ``routing.core.roads``) a route is the
+great-circle line from source to destination: its road distance is the sum, over the
+counties it crosses, of the length inside each county times that county's circuity
+(``county_circuity``; ``circuity`` in a county without its own factor and outside the
+region), and its driving time the sum of those road kilometres at each county's road
+speed (``county_speed``; ``speed_kmh`` otherwise), times the slowdown of a slowed county
+(``slow``) or polygon (``slow_areas``) for the part of the line inside it only. A
+destination's spread (the last mile to its people) is driven at its own county's
+circuity, speed and slowdown. Without a grid, the destination county's circuity,
+speed and slowdown apply to the whole trip.
+
+Time is the driving time plus handling (loading at a depot, 30 min unless the region
+says otherwise) or a team's mobilisation, in whole minutes; a team's own speed scales
+its driving against ``speed_kmh``. A measured travel-time table (CSV: code, county,
+minutes) overrides the estimate, and arcs longer than ``max_hours`` are not candidates.
+Drills may cut roads (``cut``: source code and county).
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from relief.depot import rules
 from relief.depot.columns import check_columns
@@ -37,6 +48,9 @@ class TravelParams:
     table: dict[tuple[str, str], int] = field(default_factory=dict, hash=False, compare=False)
     slow: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
     cut: frozenset[tuple[str, str]] = frozenset()
+    county_speed: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    grid: object = field(default=None, hash=False, compare=False)  # a roads.CountyGrid, or None
+    slow_areas: tuple = field(default=(), hash=False, compare=False)  # (shapely polygon, factor) pairs
 
     def __post_init__(self):
         if not (1.0 <= self.circuity <= 5.0):
@@ -76,16 +90,21 @@ def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
     ``src_speed`` (km/h) and ``src_handling`` (minutes), one per source, replace the
     params' speed and handling for each source (a team's own speed and mobilisation).
     """
-    great = haversine_km(np.asarray(src_lon)[:, None], np.asarray(src_lat)[:, None],
-                         np.asarray(dst_lon)[None, :], np.asarray(dst_lat)[None, :])
-    if dst_spread is not None:
-        great = np.sqrt(great ** 2 + np.asarray(dst_spread, dtype=float)[None, :] ** 2)
-    factor = np.array([params.county_circuity.get(c, params.circuity) for c in dst_counties], dtype=float)
-    km = great * factor[None, :]
-    slow = np.array([params.slow.get(c, 1.0) for c in dst_counties], dtype=float)
-    speed = params.speed_kmh if src_speed is None else np.asarray(src_speed, dtype=float)[:, None]
+    if params.grid is not None and len(src_codes) and len(dst_counties):
+        fastest = 1.0 if src_speed is None else max(1.0, float(np.max(src_speed, initial=0.0)) / params.speed_kmh)
+        km, hours = _along_routes(params, src_lon, src_lat, dst_counties, dst_lon, dst_lat, dst_spread, fastest)
+    else:
+        great = haversine_km(np.asarray(src_lon)[:, None], np.asarray(src_lat)[:, None],
+                             np.asarray(dst_lon)[None, :], np.asarray(dst_lat)[None, :])
+        if dst_spread is not None:
+            great = np.sqrt(great ** 2 + np.asarray(dst_spread, dtype=float)[None, :] ** 2)
+        circuity, speed, slow = county_rules(params, dst_counties)
+        km = great * circuity[None, :]
+        hours = km / speed[None, :] * slow[None, :]
+    if src_speed is not None:
+        hours = hours * (params.speed_kmh / np.asarray(src_speed, dtype=float)[:, None])
     handling = params.handling_min if src_handling is None else np.asarray(src_handling, dtype=float)[:, None]
-    minutes = np.rint(km / speed * 60.0 * slow[None, :] + handling).astype(np.int64)
+    minutes = np.rint(hours * 60.0 + handling).astype(np.int64)
     src_index = {c: i for i, c in enumerate(src_codes)}
     columns: dict[str, list[int]] = {}
     for j, county in enumerate(dst_counties):
@@ -98,6 +117,99 @@ def estimate(params: TravelParams, src_codes: list[str], src_lon, src_lat,
         if code in src_index and county in columns:
             allowed[src_index[code], columns[county]] = False
     return Travel(km, minutes, allowed)
+
+
+def county_rules(params: TravelParams, counties) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Circuity, road speed (km/h) and slowdown of each county of ``counties`` (the
+    defaults for a county without its own)."""
+    return (np.array([params.county_circuity.get(c, params.circuity) for c in counties], dtype=float),
+            np.array([params.county_speed.get(c, params.speed_kmh) for c in counties], dtype=float),
+            np.array([params.slow.get(c, 1.0) for c in counties], dtype=float))
+
+
+def _along_routes(params: TravelParams, src_lon, src_lat, dst_counties, dst_lon, dst_lat, dst_spread,
+                  fastest: float = 1.0):
+    """Road km and driving hours (sources, destinations) along the great-circle routes
+    (``fastest``: how much faster than the params' speed the fastest source drives)."""
+    from relief.routing.core import roads
+
+    grid = params.grid
+    n_src, n_dst = len(src_lon), len(dst_lon)
+    s_lon, s_lat = np.repeat(np.asarray(src_lon, float), n_dst), np.repeat(np.asarray(src_lat, float), n_dst)
+    d_lon, d_lat = np.tile(np.asarray(dst_lon, float), n_src), np.tile(np.asarray(dst_lat, float), n_src)
+    circuity, speed, slow = county_rules(params, [*grid.adcodes, ""])  # the last column: outside the region
+    great = haversine_km(np.asarray(src_lon, float)[:, None], np.asarray(src_lat, float)[:, None],
+                         np.asarray(dst_lon, float)[None, :], np.asarray(dst_lat, float)[None, :])
+    # a route that could not be driven within max_hours even at the least circuity and the
+    # greatest speed is not cut: it is no candidate, and the plain estimate stands for it
+    km = great * circuity[-1]
+    hours = km / speed[-1] * slow[-1]
+    cut = np.ones(great.shape, bool) if params.max_hours is None else (
+        great * circuity.min() / (speed.max() * fastest) <= params.max_hours)
+    at = np.nonzero(cut.reshape(-1))[0]
+    if len(at):
+        s_lon, s_lat, d_lon, d_lat = s_lon[at], s_lat[at], d_lon[at], d_lat[at]
+        inside = roads.crossing(grid, s_lon, s_lat, d_lon, d_lat)
+        km.reshape(-1)[at] = inside @ circuity
+        if params.slow_areas:
+            hours.reshape(-1)[at] = _slowed_hours(params, grid, s_lon, s_lat, d_lon, d_lat, circuity, speed, slow)
+        else:
+            hours.reshape(-1)[at] = inside @ (circuity / speed * slow)
+    if dst_spread is not None:
+        last = np.sqrt(great ** 2 + np.asarray(dst_spread, dtype=float)[None, :] ** 2) - great
+        c, v, w = county_rules(params, dst_counties)
+        km = km + last * c[None, :]
+        hours = hours + last * (c / v * w)[None, :]
+    return km, hours
+
+
+@dataclass(frozen=True)
+class Leg:
+    """The part of a route inside one county (``county`` "" outside the region): km of
+    great-circle line, the county's circuity, road km, speed, slowdown and driving minutes."""
+
+    county: str
+    line_km: float
+    circuity: float
+    km: float
+    speed_kmh: float
+    slow: float
+    minutes: float
+
+
+def legs(params: TravelParams, src_lon: float, src_lat: float, dst_lon: float, dst_lat: float) -> list[Leg]:
+    """Takes travel parameters with a county grid and one route's end points; returns the
+    route cut by county, in the order it enters them (the same samples the estimate
+    sums; a polygon's slowdown shows as the county's mean over its part of the route)."""
+    from relief.routing.core import roads
+
+    grid = params.grid
+    s = roads.samples(grid, np.array([src_lon]), np.array([src_lat]), np.array([dst_lon]), np.array([dst_lat]))
+    circuity, speed, slow = county_rules(params, [*grid.adcodes, ""])
+    county = np.where(s.county < 0, len(grid.adcodes), s.county)
+    factor = slow[county]
+    for polygon, by in params.slow_areas:
+        factor = np.where(shapely.contains_xy(polygon, s.lon, s.lat), np.maximum(factor, by), factor)
+    out: dict[int, list[float]] = {}
+    for k, km, f in zip(county.tolist(), s.km.tolist(), factor.tolist()):
+        line, plain, slowed = out.setdefault(k, [0.0, 0.0, 0.0])
+        out[k] = [line + km, plain + km * circuity[k] / speed[k], slowed + km * circuity[k] / speed[k] * f]
+    codes = [*grid.adcodes, ""]
+    return [Leg(codes[k], line, float(circuity[k]), line * float(circuity[k]), float(speed[k]),
+                slowed / plain if plain else 1.0, slowed * 60.0) for k, (line, plain, slowed) in out.items()]
+
+
+def _slowed_hours(params: TravelParams, grid, s_lon, s_lat, d_lon, d_lat, circuity, speed, slow) -> np.ndarray:
+    """Driving hours per route when polygons slow travel: each sample of the line at the
+    greatest slowdown of its county and of the polygons holding it."""
+    from relief.routing.core import roads
+
+    s = roads.samples(grid, s_lon, s_lat, d_lon, d_lat)
+    county = np.where(s.county < 0, len(grid.adcodes), s.county)
+    factor = slow[county]
+    for polygon, by in params.slow_areas:
+        factor = np.where(shapely.contains_xy(polygon, s.lon, s.lat), np.maximum(factor, by), factor)
+    return np.bincount(s.arc, weights=s.km * circuity[county] / speed[county] * factor, minlength=len(s_lon))
 
 
 def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[str, str], int]:

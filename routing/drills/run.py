@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from shapely.geometry import shape
+from shapely.geometry import Polygon, shape
 
 from relief.depot import db
 from relief.routing import books
@@ -98,15 +98,30 @@ def apply_world(p: DispatchProblem, world: World, reg: hazards.Region, depots: s
         qty = int(lot.qty * (1.0 - loss.get(lot.depot, 0.0)))
         if qty > 0:
             lots.append(dataclasses.replace(lot, qty=qty))
-    slow: dict[str, float] = {}
-    for n, s in enumerate(world.slow, start=1):
-        share = reg.area_shares(s.area, f"world.slow[{n}]")
-        for k in share.nonzero()[0]:
-            slow[reg.adcodes[k]] = max(slow.get(reg.adcodes[k], 1.0), s.factor)
-    travel = dataclasses.replace(p.params.travel, slow=slow, cut=frozenset(world.roads_cut))
+    slow, areas = slowdowns(world, reg, p.params.travel.grid is not None)
+    travel = dataclasses.replace(p.params.travel, slow=slow, slow_areas=areas, cut=frozenset(world.roads_cut))
     return dataclasses.replace(p, depots=tuple(d for d in p.depots if d.code not in world.depots_closed),
                                lots=tuple(lots), teams=tuple(t for t in p.teams if t.code not in world.teams_unavailable),
                                params=dataclasses.replace(p.params, travel=travel))
+
+
+def slowdowns(world: World, reg: hazards.Region, routes: bool) -> tuple[dict[str, float], tuple]:
+    """The scenario's slowdowns as travel takes them: ({county: factor} for the counties
+    it names, ((polygon, factor), ...) for its polygons). When travel does not follow
+    routes (``routes`` False: no county boundaries to cut them by), a polygon slows
+    instead every county it touches. Raises ``ScenarioError`` for an area outside the
+    region."""
+    slow: dict[str, float] = {}
+    areas = []
+    for n, s in enumerate(world.slow, start=1):
+        share = reg.area_shares(s.area, f"world.slow[{n}]")
+        named = {reg.index(code, f"world.slow[{n}]") for code in s.area.counties}
+        for k in share.nonzero()[0]:
+            if k in named or not routes:
+                slow[reg.adcodes[k]] = max(slow.get(reg.adcodes[k], 1.0), s.factor)
+        if s.area.polygon and routes:
+            areas.append((Polygon(s.area.polygon), s.factor))
+    return slow, tuple(areas)
 
 
 def _known(code: str, known: set[str], where: str, what: str) -> None:
