@@ -115,6 +115,9 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
             problems.append(_at("teams.csv", n, "mobilise_min", f"mobilise_min {t['mobilise_min']} is more than "
                                 f"{MAX_MOBILISE_MIN:,} minutes (a week)"))
     problems += _check_pastoral(region_tables["pastoral.csv"], adcodes)
+    problems += [_at("circuity.csv", n, "county", f"county {str(r.get('county') or '').strip()!r} is not in "
+                     "counties.geojson") for n, r in enumerate(region_tables["circuity.csv"], 2)
+                 if str(r.get("county") or "").strip() not in adcodes]
     problems += _check_zones(region_tables["hazard_zones.csv"], adcodes)
     problems += _check_fleet(region_tables["vehicles.csv"], region_tables["fleet.csv"], {d["code"] for d in depots})
     for name, rows, key in (("counties.geojson", counties, "adcode"), ("depots.csv", depots, "code"),

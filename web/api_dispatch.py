@@ -52,8 +52,8 @@ class NewPlan(Body):
     nearest: Whole | None = None
     max_hours: Number | None = None
     keep_reserve: bool = False
-    circuity: Number = 1.3
-    speed: Number = 60.0
+    circuity: Number | None = None  # None: the region's (its plain counties' circuity)
+    speed: Number | None = None  # None: the region's road speed
     windows: list[str] | None = None
     start: str | None = None
 

@@ -44,7 +44,7 @@ def kind_km(region: str) -> tuple[list[dict], list[str], np.ndarray]:
     with (files.folder / "road_distances.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     number = [[float(r[k]) for r in rows] for k in ("from_lon", "from_lat", "to_lon", "to_lat")]
-    inside = roads.crossing(grid, *[np.array(v) for v in number])
+    inside = roads.crossing(grid, *[np.array(v) for v in number]).toarray()
     by_kind = np.zeros((len(rows), len(kinds)))
     np.add.at(by_kind.T, column, inside.T)
     return rows, kinds, by_kind

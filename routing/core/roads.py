@@ -28,7 +28,7 @@ GRID_STEP_DEG = 0.02
 SAMPLE_KM = 2.0
 ROW_CACHE = 200_000
 CHUNK_SAMPLES = 2_000_000  # samples cut at once
-_ROWS: dict[tuple, np.ndarray] = {}
+_ROWS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # route -> (county columns, km)
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,8 +67,8 @@ def county_grid(adcodes: list[str] | tuple[str, ...], geometries: list, step: fl
         return CountyGrid("empty", tuple(adcodes), 0.0, 0.0, step, np.full((0, 0), -1, np.int16))
     minx, miny, maxx, maxy = shapely.total_bounds(geometries)
     lon0, lat0 = math.floor(minx / step) * step, math.floor(miny / step) * step
-    xs = lon0 + (np.arange(int(math.ceil((maxx - lon0) / step)) + 0.5) * step)
-    ys = lat0 + (np.arange(int(math.ceil((maxy - lat0) / step)) + 0.5) * step)
+    xs = lon0 + (np.arange(int(math.ceil((maxx - lon0) / step))) + 0.5) * step  # cell centres
+    ys = lat0 + (np.arange(int(math.ceil((maxy - lat0) / step))) + 0.5) * step
     cells = np.full((len(ys), len(xs)), -1, np.int16)
     for k in range(len(geometries) - 1, -1, -1):  # the first county wins a shared cell
         geom = geometries[k]
@@ -124,35 +124,39 @@ def samples(grid: CountyGrid, src_lon, src_lat, dst_lon, dst_lat) -> Samples:
     return Samples(arc, lon, lat, grid.at(lon, lat), (length / count)[arc])
 
 
-def crossing(grid: CountyGrid, src_lon, src_lat, dst_lon, dst_lat) -> np.ndarray:
-    """Takes the grid and the end points of N routes; returns an (N, counties + 1) array:
-    the km of each route's line inside each county of the grid, the last column the km
-    outside every county. Routes already cut in this process are not cut again."""
+def crossing(grid: CountyGrid, src_lon, src_lat, dst_lon, dst_lat):
+    """Takes the grid and the end points of N routes; returns a sparse (N, counties + 1)
+    matrix (scipy CSR): the km of each route's line inside each county of the grid, the
+    last column the km outside every county. Routes already cut in this process are not
+    cut again."""
+    from scipy import sparse
+
     src_lon, src_lat, dst_lon, dst_lat = (np.asarray(v, float).reshape(-1) for v in (src_lon, src_lat, dst_lon, dst_lat))
     size = len(grid.adcodes) + 1
-    out = np.zeros((len(src_lon), size))
     keys = [(grid.key, *k) for k in zip(src_lon.tolist(), src_lat.tolist(), dst_lon.tolist(), dst_lat.tolist())]
-    todo = []
-    for n, key in enumerate(keys):
-        row = _ROWS.get(key)
-        if row is None:
-            todo.append(n)
-        else:
-            out[n] = row
-    if not todo:
-        return out
-    at = np.array(todo)
-    length = np.asarray(haversine_km(src_lon[at], src_lat[at], dst_lon[at], dst_lat[at]), float)
-    per_route = np.maximum(1, np.ceil(length / SAMPLE_KM))
-    chunk = np.floor(np.cumsum(per_route) / CHUNK_SAMPLES).astype(np.int64)  # bounded memory on a large network
-    for part in np.split(np.arange(len(at)), np.nonzero(np.diff(chunk))[0] + 1):
-        rows = at[part]
-        s = samples(grid, src_lon[rows], src_lat[rows], dst_lon[rows], dst_lat[rows])
-        county = np.where(s.county < 0, size - 1, s.county)
-        out[rows] = np.bincount(s.arc * size + county, weights=s.km, minlength=len(rows) * size).reshape(len(rows), size)
-    if len(_ROWS) + len(todo) > ROW_CACHE:
-        _ROWS.clear()
-    if len(todo) <= ROW_CACHE:
-        for n in todo:
-            _ROWS[keys[n]] = out[n]
-    return out
+    rows: list[tuple[np.ndarray, np.ndarray] | None] = [_ROWS.get(key) for key in keys]
+    todo = [n for n, row in enumerate(rows) if row is None]
+    if todo:
+        at = np.array(todo)
+        length = np.asarray(haversine_km(src_lon[at], src_lat[at], dst_lon[at], dst_lat[at]), float)
+        per_route = np.maximum(1, np.ceil(length / SAMPLE_KM))
+        chunk = np.floor(np.cumsum(per_route) / CHUNK_SAMPLES).astype(np.int64)  # bounded memory on a large network
+        for part in np.split(np.arange(len(at)), np.nonzero(np.diff(chunk))[0] + 1):
+            picked = at[part]
+            s = samples(grid, src_lon[picked], src_lat[picked], dst_lon[picked], dst_lat[picked])
+            county = np.where(s.county < 0, size - 1, s.county)
+            cut = sparse.csr_matrix((s.km, (s.arc, county)), shape=(len(picked), size))
+            cut.sum_duplicates()
+            for k, n in enumerate(picked.tolist()):
+                lo, hi = cut.indptr[k], cut.indptr[k + 1]
+                rows[n] = (cut.indices[lo:hi].copy(), cut.data[lo:hi].copy())
+        if len(_ROWS) + len(todo) > ROW_CACHE:
+            _ROWS.clear()
+        if len(todo) <= ROW_CACHE:
+            for n in todo:
+                _ROWS[keys[n]] = rows[n]
+    counts = np.array([len(r[0]) for r in rows], np.int64)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, np.int64)
+    data = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), size))

@@ -177,10 +177,13 @@ class Leg:
     minutes: float
 
 
-def legs(params: TravelParams, src_lon: float, src_lat: float, dst_lon: float, dst_lat: float) -> list[Leg]:
-    """Takes travel parameters with a county grid and one route's end points; returns the
-    route cut by county, in the order it enters them (the same samples the estimate
-    sums; a polygon's slowdown shows as the county's mean over its part of the route)."""
+def legs(params: TravelParams, src_lon: float, src_lat: float, dst_lon: float, dst_lat: float,
+         src_speed: float | None = None) -> list[Leg]:
+    """Takes travel parameters with a county grid, one route's end points and the source's
+    own speed (a team's; None for the params' speeds); returns the route cut by county, in
+    the order it enters them (the same samples the estimate sums; a polygon's slowdown
+    shows as the county's mean over its part of the route; a source's own speed scales
+    every county's speed as the estimate does)."""
     from relief.routing.core import roads
 
     grid = params.grid
@@ -195,8 +198,9 @@ def legs(params: TravelParams, src_lon: float, src_lat: float, dst_lon: float, d
         line, plain, slowed = out.setdefault(k, [0.0, 0.0, 0.0])
         out[k] = [line + km, plain + km * circuity[k] / speed[k], slowed + km * circuity[k] / speed[k] * f]
     codes = [*grid.adcodes, ""]
-    return [Leg(codes[k], line, float(circuity[k]), line * float(circuity[k]), float(speed[k]),
-                slowed / plain if plain else 1.0, slowed * 60.0) for k, (line, plain, slowed) in out.items()]
+    scale = 1.0 if src_speed is None else src_speed / params.speed_kmh
+    return [Leg(codes[k], line, float(circuity[k]), line * float(circuity[k]), float(speed[k]) * scale,
+                slowed / plain if plain else 1.0, slowed * 60.0 / scale) for k, (line, plain, slowed) in out.items()]
 
 
 def _slowed_hours(params: TravelParams, grid, s_lon, s_lat, d_lon, d_lat, circuity, speed, slow) -> np.ndarray:

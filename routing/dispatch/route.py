@@ -71,7 +71,7 @@ def route(url: str, source: str, to: str, *, scenario: str | None = None) -> Rou
     base = params.travel
     plain = _estimate(base, place, end, speed, start)
     if scenario is None:
-        return Route(place, kind, end, plain[0], plain[1], start, plain[2], tuple(_legs(base, place, end)), names)
+        return Route(place, kind, end, plain[0], plain[1], start, plain[2], tuple(_legs(base, place, end, speed)), names)
     from relief.routing.drills import run as drills
     from relief.routing.drills.scenario import load
 
@@ -80,7 +80,7 @@ def route(url: str, source: str, to: str, *, scenario: str | None = None) -> Rou
     under = dataclasses.replace(base, slow=slow, slow_areas=areas, cut=frozenset(world.roads_cut))
     km, minutes, great = _estimate(under, place, end, speed, start)
     away = place.code in (world.depots_closed if kind == "depot" else world.teams_unavailable)
-    return Route(place, kind, end, km, minutes, start, great, tuple(_legs(under, place, end)), names,
+    return Route(place, kind, end, km, minutes, start, great, tuple(_legs(under, place, end, speed)), names,
                  load(scenario).name, plain[1], (place.code, end.county) in under.cut, away)
 
 
@@ -91,10 +91,10 @@ def _estimate(params: TravelParams, source: Place, end: Place, speed: float | No
     return round(float(trip.km[0, 0]), 1), int(trip.minutes[0, 0]), round(great, 1)
 
 
-def _legs(params: TravelParams, source: Place, end: Place) -> list[Leg]:
+def _legs(params: TravelParams, source: Place, end: Place, speed: float | None) -> list[Leg]:
     if params.grid is None:
         return []
-    return travel.legs(params, source.lon, source.lat, end.lon, end.lat)
+    return travel.legs(params, source.lon, source.lat, end.lon, end.lat, speed)
 
 
 def _source(s: Session, code: str, params) -> tuple[int, Place, str, float | None]:

@@ -304,8 +304,7 @@ def read_network(url: str, *, today: date) -> Network:
     unpriced = tuple(i for i in items if i not in costs.items)
     max_buy = np.where(price > 0, np.inf, 0.0)[None, :].repeat(len(codes), axis=0)
     lon, lat = np.array([d.lon for d in depots]), np.array([d.lat for d in depots])
-    circuity = np.array([params.travel.county_circuity.get(d.county, params.travel.circuity) for d in depots])
-    km = travel.haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]) * circuity[None, :]
+    km = travel.estimate(params.travel, list(codes), lon, lat, [d.county for d in depots], lon, lat).km  # along the routes
     transfer = km * costs.transport_yuan_tkm
     np.fill_diagonal(transfer, np.inf)
     per_person = np.zeros(len(items))

@@ -104,10 +104,6 @@ def test_a_route_to_the_next_county_runs_half_in_each(tiny_db):
     assert legs["990102"].line_km == pytest.approx(half, abs=CELL_KM)
 
 
-@pytest.mark.xfail(strict=True, reason="roads.county_grid labels each cell by the county holding its south-west "
-                                       "corner, not its centre (xs, ys are lon0 + k*step): a cell whose corner lies "
-                                       "on a county boundary falls outside every county, so a line along latitude "
-                                       "40.5 leaves the region for about 2 km at 111 E and at 112 E")
 def test_a_route_inside_the_region_never_leaves_it(tiny_db):
     r = route(tiny_db, "R99", "990201")
     assert "" not in legs_by_county(r)
@@ -203,12 +199,15 @@ def test_a_slowed_polygon_slows_only_the_part_of_the_line_inside_it(tiny_db, tmp
      r"travel\.kinds\.hill may set only circuity and speed_kmh, got lanes"),
     ("[travel]\n[travel.kinds]\nhill = { speed_kmh = 500 }\n", None,
      r"travel\.kinds\.hill\.speed_kmh must be a number from 5 to 200, got 500"),
+    ("", "999999,无县,,1.5,,\n", r"has 1 problem"),
 ], ids=["unknown kind", "kind without kinds", "circuity out of range", "speed not a number", "travel circuity",
         "travel speed", "handling not whole", "mobilisation negative", "unknown setting", "kind with an unknown key",
-        "kind speed out of range"])
+        "kind speed out of range", "unknown county"])
 def test_init_refuses_bad_travel_rules_naming_them_and_writes_nothing(db_url, tmp_path, today, travel, circuity,
                                                                       message):
     folder = region_copy(tmp_path, travel, circuity)
-    with pytest.raises(InvalidFile, match=message):
+    with pytest.raises(InvalidFile, match=message) as refused:
         region.init(db_url, str(folder), sample_stock=False, today=today)
+    if "999999" in (circuity or ""):
+        assert any("county '999999' is not in counties.geojson" in str(p) for p in refused.value.problems)
     assert not db.has_schema(db_url)
