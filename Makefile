@@ -28,11 +28,12 @@ test: $(STAMP)
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow" $(PYTEST_ARGS)
 
-## bench: keeper start-up, bulk import, dispatch (regional and national), drill batch, preparedness, server load
+## bench: keeper start-up, bulk import, dispatch (regional and national), travel matrix, drill batch, preparedness, server load
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/bulk_import.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/travel_matrix.py
 	$(BIN)/python bench/drill_batch.py
 	$(BIN)/python bench/prepare.py
 	$(BIN)/python bench/server_load.py --workers 1 2

@@ -57,9 +57,9 @@ def travel(source: Annotated[str, typer.Argument(metavar="FROM", help="A depot o
         out.print(f"under {r.scenario}: {_hours(r.minutes)}, {change:+.0%} on {_hours(r.minutes_without)} without it"
                   + ("; the scenario cuts this road" if r.cut else "")
                   + (f"; the scenario takes {r.source.code} out" if r.unavailable else ""))
-    rows = [{"county": leg["county"] or "-", "name": leg["name"], "line_km": f"{leg['line_km']:,.0f}",
-             "share": f"{leg['share']:.0%}", "circuity": f"{leg['circuity']:.2f}", "km": f"{leg['km']:,.0f}",
-             "speed_kmh": f"{leg['speed_kmh']:g}", "slow": f"{leg['slow']:.2f}", "time": _hours(leg["minutes"])}
+    rows = [{"county": leg["county"] or "-", "name": leg["name"], "line_km": round(leg["line_km"]),
+             "share": f"{leg['share']:.0%}", "circuity": leg["circuity"], "km": round(leg["km"]),
+             "speed_kmh": round(leg["speed_kmh"]), "slow": leg["slow"], "time": _hours(leg["minutes"])}
             for leg in data["counties"]]
     table("counties crossed", [("county", "county"), ("name", "name"), ("line_km", "line km"), ("share", "share"),
                                ("circuity", "circuity"), ("km", "road km"), ("speed_kmh", "km/h"), ("slow", "slow"),
