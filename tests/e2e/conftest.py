@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from relief.depot import db, keeper
+from relief.depot import db, keeper, region
 from relief.depot.models import Movement
 from tests.inprocess import run_cli
 
@@ -94,3 +94,15 @@ def stocked_file(tiny_sqlite, today) -> str:
     keeper.receive(tiny_sqlite, "R99", "WATER", 2, lot="OLD", expires="2026-11-01", actor="keeper",
                    today=date(2026, 10, 1))
     return db.describe(tiny_sqlite)
+
+
+@pytest.fixture(scope="module")
+def inner_mongolia_file(tmp_path_factory, today) -> str:
+    """A SQLite file holding the default region and its opening stock, for a module whose
+    commands only read it (drills, travel); disposed of afterwards."""
+    path = tmp_path_factory.mktemp("im") / "relief.db"
+    url = db.database_url(str(path))
+    region.init(url, "inner-mongolia", today=today)
+    db.dispose(url)
+    yield str(path)
+    db.dispose(url)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from relief.depot import db, region
+from relief.depot import db
 from relief.routing.drills import batch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,17 +29,6 @@ lat = 42.3
 magnitude = 6.0
 depth_km = 10
 """
-
-
-@pytest.fixture(scope="module")
-def inner_mongolia_file(tmp_path_factory, today) -> str:
-    """A SQLite file holding the default region and its opening stock (drills only read it)."""
-    path = tmp_path_factory.mktemp("drill") / "relief.db"
-    url = db.database_url(str(path))
-    region.init(url, "inner-mongolia", today=today)
-    db.dispose(url)
-    yield str(path)
-    db.dispose(url)
 
 
 @pytest.fixture

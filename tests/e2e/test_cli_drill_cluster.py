@@ -9,23 +9,9 @@ import time
 
 import pytest
 
-from relief.depot import db, region
 from tests.cluster import local_cluster
 
 WHERE = ("seconds", "seconds_per_scenario", "workers", "scheduler")
-
-
-@pytest.fixture(scope="module")
-def stocked_file(tmp_path_factory) -> str:
-    """A SQLite file holding the default region and its opening stock (drills only read it)."""
-    from tests.conftest import TODAY
-
-    path = tmp_path_factory.mktemp("cluster") / "relief.db"
-    url = db.database_url(str(path))
-    region.init(url, "inner-mongolia", today=TODAY)
-    db.dispose(url)
-    yield str(path)
-    db.dispose(url)
 
 
 def free_port() -> int:
@@ -38,12 +24,12 @@ def batch_args(db_file: str, *more: str) -> tuple[str, ...]:
     return ("drill", "batch", "--hazard", "earthquake", "--n", "8", "--seed", "2", "--db", db_file, *more)
 
 
-def test_a_scheduler_that_does_not_answer_is_refused_within_seconds_and_nothing_is_written(cli, stocked_file,
+def test_a_scheduler_that_does_not_answer_is_refused_within_seconds_and_nothing_is_written(cli, inner_mongolia_file,
                                                                                             tmp_path):
     address = f"tcp://127.0.0.1:{free_port()}"
     out = tmp_path / "batch"
     started = time.perf_counter()
-    done = cli(*batch_args(stocked_file, "--scheduler", address, "--out", str(out), "--json"))
+    done = cli(*batch_args(inner_mongolia_file, "--scheduler", address, "--out", str(out), "--json"))
     assert time.perf_counter() - started < 10
     assert done.code == 1
     assert done.stdout == ""
@@ -58,10 +44,10 @@ def test_a_scheduler_that_does_not_answer_is_refused_within_seconds_and_nothing_
     ("tcp://host", "the port is missing"),
     ("tcp://h:99999", "the port must be a whole number from 1 to 65535"),
 ])
-def test_a_malformed_scheduler_address_is_refused_naming_the_value_and_the_form(cli, stocked_file, tmp_path,
+def test_a_malformed_scheduler_address_is_refused_naming_the_value_and_the_form(cli, inner_mongolia_file, tmp_path,
                                                                                 address, why):
     out = tmp_path / "batch"
-    done = cli(*batch_args(stocked_file, "--scheduler", address, "--out", str(out), "--json"))
+    done = cli(*batch_args(inner_mongolia_file, "--scheduler", address, "--out", str(out), "--json"))
     assert done.code == 2
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
@@ -70,8 +56,8 @@ def test_a_malformed_scheduler_address_is_refused_naming_the_value_and_the_form(
     assert not out.exists()
 
 
-def test_local_workers_and_a_scheduler_together_are_refused(cli, stocked_file):
-    done = cli(*batch_args(stocked_file, "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"))
+def test_local_workers_and_a_scheduler_together_are_refused(cli, inner_mongolia_file):
+    done = cli(*batch_args(inner_mongolia_file, "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"))
     assert done.code == 2
     assert done.stderr.splitlines() == [
         "error: --workers cannot be given with a scheduler (got 2): the cluster's workers run the scenarios"]
@@ -84,12 +70,12 @@ def test_the_batch_help_shows_the_scheduler_option(cli):
 
 
 @pytest.mark.slow
-def test_a_batch_on_a_dask_cluster_reports_what_one_process_reports(cli, stocked_file, tmp_path):
-    here = cli(*batch_args(stocked_file, "--workers", "1", "--json"))
+def test_a_batch_on_a_dask_cluster_reports_what_one_process_reports(cli, inner_mongolia_file, tmp_path):
+    here = cli(*batch_args(inner_mongolia_file, "--workers", "1", "--json"))
     assert here.code == 0, here.stderr
     with local_cluster(2) as address:
-        there = cli(*batch_args(stocked_file, "--scheduler", address, "--json", "--out", str(tmp_path / "batch")))
-        told = cli(*batch_args(stocked_file, "--scheduler", address))
+        there = cli(*batch_args(inner_mongolia_file, "--scheduler", address, "--json", "--out", str(tmp_path / "batch")))
+        told = cli(*batch_args(inner_mongolia_file, "--scheduler", address))
     assert there.code == 0, there.stderr
     summary = there.json()
     assert (summary["workers"], summary["scheduler"]) == (None, address)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from relief.depot import db, region
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "inner-mongolia"
 
@@ -24,17 +23,6 @@ ROUTE_KEYS = {"from", "to", "km", "minutes", "counties", "start_minutes", "great
 CHIFENG = "chifeng-m6-winter"
 SLOWED = {"150402", "150403", "150404"}
 WEST = "152921"  # 阿拉善左旗
-
-
-@pytest.fixture(scope="module")
-def inner_mongolia_file(tmp_path_factory, today) -> str:
-    """A SQLite file holding the default region and its opening stock (travel only reads it)."""
-    path = tmp_path_factory.mktemp("travel") / "relief.db"
-    url = db.database_url(str(path))
-    region.init(url, "inner-mongolia", today=today)
-    db.dispose(url)
-    yield str(path)
-    db.dispose(url)
 
 
 @pytest.fixture(scope="module")

@@ -20,24 +20,10 @@ from relief.errors import InvalidFile
 from relief.routing.core.travel import haversine_km
 from relief.routing.dispatch.route import route
 from tests.conftest import TINY, load_tiny
+from tests.integration.test_drills import tabletop
 
 CELL_KM = 2.5  # a county's share of the line is right to within about a grid cell
 CIRCUITY_HEADER = "county,name,kind,circuity,speed_kmh,note\n"
-TABLETOP = """\
-name = "{name}"
-start = 2027-01-15T08:00:00+08:00
-[hazard]
-type = "incidents"
-[[hazard.incidents]]
-name = "乙县安置点"
-lon = 111.5
-lat = 40.5
-people = 0
-priority = 2
-needs = {{ WATER = 10 }}
-[world]
-{world}
-"""
 
 
 def legs_by_county(r) -> dict[str, object]:
@@ -71,9 +57,8 @@ def plain_tiny(tmp_path):
 
 
 def scenario(tmp_path: Path, world: str, name: str = "slow") -> str:
-    path = tmp_path / f"{name}.toml"
-    path.write_text(TABLETOP.format(name=name, world=world), encoding="utf-8")
-    return str(path)
+    """A tabletop scenario of the tiny region (that of the drill tests) with these [world] lines."""
+    return tabletop(tmp_path, world, name=name)
 
 
 # The route cut by county
