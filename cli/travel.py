@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from relief.cli.common import DbOption, JsonOption, out, print_json, styled, table, url
+from relief.cli.common import DbOption, out, print_json, styled, table, url
 
 app = typer.Typer(help="Travel: road km and minutes of one route, county by county (never writes).",
                   add_completion=False)
@@ -37,7 +37,7 @@ def travel(source: Annotated[str, typer.Argument(metavar="FROM", help="A depot o
                                              "inside the region.")],
            scenario: Annotated[str | None, typer.Option("--scenario", help="A scenario file or a shipped scenario's "
                                                         "name: the route under its slowdowns and cut roads.")] = None,
-           as_json_: JsonOption = False,
+           as_json_: Annotated[bool, typer.Option("--json", help="Print the route as JSON.")] = False,
            db_: DbOption = None) -> None:
     """Road km and minutes from a depot or team to a place, and the counties the route crosses."""
     from relief.routing.dispatch.route import route
