@@ -244,11 +244,17 @@ def intensity(eq: Earthquake, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     r = np.hypot(along, across)
     stretch = np.sqrt(r ** 2 + extra ** 2) / np.maximum(r, 1e-9)
     along, across = along * stretch, across * stretch
-    low, high = np.zeros_like(r), np.full_like(r, _axis(LONG, eq.magnitude, 0.0))
+    # a point is inside no ellipse of a level its distance along the long axis does not
+    # reach, so only the points the long axis reaches above 0 are bisected
+    felt = np.nonzero(_axis(LONG, eq.magnitude, r * stretch) > 0)[0]
+    low = np.zeros_like(r)
+    a, b = along[felt], across[felt]
+    lo, hi = np.zeros(len(felt)), np.full(len(felt), _axis(LONG, eq.magnitude, 0.0))
     for _ in range(40):
-        mid = (low + high) / 2
-        inside = (along / _radius(LONG, eq.magnitude, mid)) ** 2 + (across / _radius(SHORT, eq.magnitude, mid)) ** 2 <= 1
-        low, high = np.where(inside, mid, low), np.where(inside, high, mid)
+        mid = (lo + hi) / 2
+        inside = (a / _radius(LONG, eq.magnitude, mid)) ** 2 + (b / _radius(SHORT, eq.magnitude, mid)) ** 2 <= 1
+        lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
+    low[felt] = lo
     if extra > 0:  # right above a deep focus no direction is defined: average the two axes
         centre = (_axis(LONG, eq.magnitude, extra) + _axis(SHORT, eq.magnitude, extra)) / 2
         low = np.where(r == 0, max(0.0, float(centre)), low)

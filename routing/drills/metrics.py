@@ -21,11 +21,13 @@ from relief.routing.core.summary import totals
 HOURS = (12, 24)
 
 
-def drill_metrics(p: DispatchProblem, r: PlanResult, document: PlanDocument | None = None) -> dict:
+def drill_metrics(p: DispatchProblem, r: PlanResult, document: PlanDocument | None = None, *,
+                  emptied: bool = True) -> dict:
     """Metrics of a drill plan: fill (total, weighted, worst), unmet by item and by
     incident, first delivery per incident, share within 12 h and 24 h, team arrivals,
-    uncovered team requests and depots emptied. The plan's ``document``, when already
-    built, lends its incident rows and totals."""
+    uncovered team requests and (unless ``emptied`` is False, when the list is left
+    empty) depots emptied. The plan's ``document``, when already built, lends its
+    incident rows and totals."""
     rows = incident_rows(p, r) if document is None else list(document.incidents)
     t = totals(p, r, rows) if document is None else document.totals
     within = {}
@@ -50,7 +52,7 @@ def drill_metrics(p: DispatchProblem, r: PlanResult, document: PlanDocument | No
                                for row in rows],
             "first_delivery_median_minutes": float(np.median(firsts)) if firsts else None,
             "teams": [asdict(t) for t in r.teams], "teams_uncovered": [asdict(u) for u in r.teams_unmet],
-            "depots_emptied": depots_emptied(p, r)}
+            "depots_emptied": depots_emptied(p, r) if emptied else []}
 
 
 def depots_emptied(p: DispatchProblem, r: PlanResult) -> list[dict]:

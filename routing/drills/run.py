@@ -141,8 +141,9 @@ def with_incidents(p: DispatchProblem, incidents: list[IncidentSpec]) -> Dispatc
 def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario,
              method: Method | str = Method.OPTIMAL, *, details: bool = True) -> DrillReport:
     """Run one scenario on a prepared base problem with ``method``; returns the drill
-    report (no I/O). With ``details`` False the felt area and the restocking are left
-    empty (a batch summarises neither; the rest of the report is the same). Raises
+    report (no I/O). With ``details`` False the felt area, the restocking and the depots
+    emptied are left empty (a batch summarises none of them; the rest of the report is
+    the same). Raises
     ``ScenarioError`` for a tabletop need naming an unknown item."""
     rows, incidents = hazards.affected(reg, scenario)
     if isinstance(scenario.hazard, Incidents):
@@ -164,7 +165,7 @@ def simulate(reg: hazards.Region, base: DispatchProblem, scenario: Scenario,
     document = documents.build(problem, result, method, PlanStatus.DRILL)
     return DrillReport(describe(scenario), rows, felt(reg, scenario) if details else [],
                        [{"item": k, "qty": v} for k, v in sorted(need.items())], document,
-                       metrics.drill_metrics(problem, result, document),
+                       metrics.drill_metrics(problem, result, document, emptied=details),
                        metrics.restock(problem, result, network(problem)) if details else [])
 
 
