@@ -287,16 +287,28 @@ def _leg(r: Routing, a: int, b: int) -> np.ndarray:
     return np.rint(r.drive[a, b] * r.slowness)
 
 
+def arrival_cost(arrive, weight: int, window: int, late: int):
+    """What arriving at a stop at minute ``arrive`` (a number or an array) costs in the
+    routing model: ``weight`` a minute, ``late`` times that past its ``window``."""
+    return weight * arrive + late * weight * np.maximum(arrive - window, 0)
+
+
+def alone_cost(out, back, ready, fixed, weight: int, window: int, late: int, service: int = 0):
+    """The routing model's cost of a run to one stop alone (numbers or arrays, one per
+    vehicle): its fixed cost, the legs out and back (``out``, ``back``: driving minutes
+    as the model rounds them), and the cost of arriving at ``ready`` + ``service`` + ``out``."""
+    return fixed + out + back + arrival_cost(ready + out + service, weight, window, late)
+
+
 def _soft(r: Routing, node: int, arrive: np.ndarray) -> np.ndarray:
-    """What arriving at ``node`` at minute ``arrive`` costs: its weight a minute, ``late`` times that past its window."""
-    weight = int(r.weight[node])
-    return weight * arrive + r.late * weight * np.maximum(arrive - int(r.window[node]), 0)
+    """What arriving at ``node`` at minute ``arrive`` costs (``arrival_cost``)."""
+    return arrival_cost(arrive, int(r.weight[node]), int(r.window[node]), r.late)
 
 
 def _alone(r: Routing, node: int) -> np.ndarray:
     """Per vehicle, the cost of a run to ``node`` alone (infinite when the vehicle cannot carry its load)."""
-    out = _leg(r, 0, node)
-    cost = r.fixed + out + _leg(r, node, 0) + _soft(r, node, r.ready + out + int(r.service[0]))
+    cost = alone_cost(_leg(r, 0, node), _leg(r, node, 0), r.ready, r.fixed, int(r.weight[node]),
+                      int(r.window[node]), r.late, int(r.service[0]))
     return np.where(np.all(r.capacity >= r.load[node], axis=1), cost, np.inf)
 
 

@@ -277,6 +277,18 @@ def _route(p: DispatchProblem, depot: _Depot, stops: list[_Stop], types: list[Ve
            between: _Between) -> list[_Run]:
     """Runs for one group of stops (``solver.truck_routes``); each stop on its own run of
     the largest type should the search find nothing."""
+    if len(stops) == 1:
+        return [_Run(_alone(p, depot, stops[0], types, between), tuple(stops))]
+    routing, planned = _routing(p, depot, stops, types, between)
+    routes = solver.truck_routes(routing)
+    if routes is None:
+        return [_Run(types[-1], (s,)) for s in stops]
+    return [_Run(planned[v], tuple(stops[node - 1] for node in route)) for v, route in enumerate(routes) if route]
+
+
+def _routing(p: DispatchProblem, depot: _Depot, stops: list[_Stop], types: list[Vehicle],
+             between: _Between) -> tuple[solver.Routing, list[Vehicle]]:
+    """The routing model's arrays for a group of stops, and the vehicle type of each of its vehicles."""
     at = np.array([between.index[s.incident] for s in stops])
     n = len(stops) + 1
     drive = np.zeros((n, n), np.int64)
@@ -308,12 +320,34 @@ def _route(p: DispatchProblem, depot: _Depot, stops: list[_Stop], types: list[Ve
             slowness.append(_slowness(p, v))
             ready.append(v.loading_min + wait)
             fixed.append(_fixed(v))
-    routes = solver.truck_routes(solver.Routing(drive, service, load, window, weight, np.array(capacity, np.int64),
-                                                np.array(slowness), np.array(ready, np.int64),
-                                                np.array(fixed, np.int64), LATE))
-    if routes is None:
-        return [_Run(types[-1], (s,)) for s in stops]
-    return [_Run(planned[v], tuple(stops[node - 1] for node in route)) for v, route in enumerate(routes) if route]
+    return solver.Routing(drive, service, load, window, weight, np.array(capacity, np.int64), np.array(slowness),
+                          np.array(ready, np.int64), np.array(fixed, np.int64), LATE), planned
+
+
+def _alone(p: DispatchProblem, depot: _Depot, stop: _Stop, types: list[Vehicle], between: _Between) -> Vehicle:
+    """The vehicle type of the run to a single stop, as ``_route`` and the routing model
+    would choose it (``solver.alone_cost``), without building the model's arrays: each
+    type's first vehicle the depot can send is the cheapest of its type (the others
+    leave later), the first type of least cost wins; the largest type when none carries
+    the load."""
+    drive = depot.drive[stop.incident]
+    window = min(p.window(i) for i, _, _ in stop.lines)
+    weight = PRIORITY_WEIGHT[between.incidents[stop.incident].priority]
+    load = (math.ceil(stop.kg - EPS), math.ceil(stop.m3 * 1000 - EPS))
+    fleet = {e.vehicle: e for e in depot.entries}
+    best = None
+    for v in types:
+        if load[0] > math.floor(v.payload_kg + EPS) or load[1] > math.floor(v.volume_m3 * 1000 + EPS):
+            continue
+        e = fleet[v.code]
+        if v is not types[-1] and e.owned + e.hire == 0:
+            continue
+        wait = 0 if e.owned > 0 else e.hire_minutes if e.hire > 0 else 0
+        leg = round(drive * _slowness(p, v))
+        cost = solver.alone_cost(leg, leg, v.loading_min + wait, _fixed(v), weight, window, LATE)
+        if best is None or cost < best[0]:
+            best = (cost, v)
+    return types[-1] if best is None else best[1]
 
 
 def _schedule(p: DispatchProblem, code: str, depot: _Depot, runs: list[_Run], vehicles: dict[str, Vehicle],

@@ -254,3 +254,26 @@ def test_one_or_two_stops_are_answered_at_least_as_well_as_the_routing_search(se
         assert _routing_cost(r, fast) <= _routing_cost(r, searched)
         if stops == 1:
             assert _routing_cost(r, fast) == _routing_cost(r, searched)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_a_single_stop_gets_the_vehicle_type_the_routing_model_would_give_it(seed):
+    import numpy as np
+
+    from relief.routing.core import solver, trucks
+
+    rng = np.random.default_rng(seed)
+    slow = Vehicle("L20", "20 t lorry", 20000.0, 60.0, 50.0, 40, 1500.0)
+    types = [L5, L10, slow]
+    entries = tuple(FleetEntry("D", v.code, int(rng.integers(0, 3)), int(rng.integers(0, 3)),
+                               int(rng.integers(0, 240))) for v in types)
+    inc = incident(1, 1.0, priority=int(rng.integers(1, 5)))
+    p = world([inc], windows={"TENT": int(rng.integers(60, 1500))})
+    qty = int(rng.integers(1, 300))  # within what the largest type carries, as the full loads leave it
+    stop = trucks._Stop(1, (("TENT", "-", qty),), qty * WEIGHT_KG["TENT"], qty * VOLUME_M3["TENT"])
+    depot = trucks._Depot(None, entries, {1: int(rng.integers(5, 900))}, {1: 100.0})
+    between = trucks._Between({1: inc}, {1: 0}, np.zeros((1, 1), np.int64), np.zeros((1, 1)))
+    routing, planned = trucks._routing(p, depot, [stop], types, between)
+    routes = solver.truck_routes(routing)
+    expected = types[-1] if routes is None else next(planned[v] for v, route in enumerate(routes) if route)
+    assert trucks._alone(p, depot, stop, types, between) == expected
