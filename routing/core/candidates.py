@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 
 from relief.routing.core import travel
-from relief.routing.core.problem import PRIORITY_WEIGHT, DispatchProblem, free_first
+from relief.routing.core.problem import PRIORITY_WEIGHT, DispatchProblem, free_first, shared
 
 NO_EXPIRY = date.max.toordinal()
 
@@ -78,17 +78,24 @@ def network(p: DispatchProblem) -> Network:
         region = np.array([d.level == "region" for d in p.depots])
         keep &= near | region[:, None]
     pair_depot, pair_incident = np.nonzero(keep)
+    lots = shared((p.lots,), "lots by item and depot", lambda: _by_item(p))
+    return Network(dep, teams, pair_depot, pair_incident, time.perf_counter() - start, lots)
+
+
+def _by_item(p: DispatchProblem) -> dict[str, dict[str, list]]:
+    """{item: {depot: its lots}}."""
     lots: dict[str, dict[str, list]] = {}
     for lot in p.lots:
         lots.setdefault(lot.item, {}).setdefault(lot.depot, []).append(lot)
-    return Network(dep, teams, pair_depot, pair_incident, time.perf_counter() - start, lots)
+    return lots
 
 
 def item_arcs(p: DispatchProblem, net: Network, item: str) -> ItemArcs:
     """Supply nodes, sinks and arcs of ``item`` in problem ``p`` over network ``net``."""
     depot_index = {d.code: i for i, d in enumerate(p.depots)}
-    src_depot, src_lot, src_qty, src_exp, src_reserve, src_rank = _supplies(p, item, depot_index,
-                                                                            net.lots.get(item, {}))
+    src_depot, src_lot, src_qty, src_exp, src_reserve, src_rank = shared(
+        (p.lots, p.depots, p.floors), f"supplies of {item}, floors {p.params.keep_reserve}",
+        lambda: _frozen(_supplies(p, item, depot_index, net.lots.get(item, {}))))
     demand_of = np.zeros(len(p.incidents), np.int64)
     for n, inc in enumerate(p.incidents):
         demand_of[n] = dict(inc.needs).get(item, 0)
@@ -120,6 +127,14 @@ def _arrival_ordinals(p: DispatchProblem, minutes: np.ndarray) -> np.ndarray:
     start = p.params.start
     of_day = start.hour * 60 + start.minute
     return start.date().toordinal() + (of_day + minutes) // 1440
+
+
+def _frozen(arrays: tuple) -> tuple:
+    """The arrays of ``arrays`` made read-only (they are shared), the rest as they are."""
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return arrays
 
 
 def _supplies(p: DispatchProblem, item: str, depot_index: dict[str, int], by_depot: dict[str, list]):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from relief.routing.core.problem import DispatchProblem, free_first
+from relief.routing.core.problem import DispatchProblem, free_first, shared
 from relief.routing.core.results import PlanResult, Shipment
 
 SMALL_SHARE = 0.1
@@ -102,9 +102,7 @@ class Stock:
 
     def __init__(self, p: DispatchProblem, r: PlanResult):
         self.p = p
-        self.lots: dict[tuple[str, str], list] = {}
-        for lot in sorted(p.lots, key=lambda s: (s.depot, s.item, s.expires or date.max, s.lot)):
-            self.lots.setdefault((lot.depot, lot.item), []).append(lot)
+        self.lots: dict[tuple[str, str], list] = shared((p.lots,), "lots by depot and item", lambda: _by_depot(p))
         self.used: dict[tuple[str, str, str], int] = {}
         for line in r.shipments:
             self.use(line.depot, line.item, line.lot, line.qty)
@@ -119,6 +117,14 @@ class Stock:
         left = [s.qty - self.used.get((depot, item, s.lot), 0) for s in lots]
         return [{"lot": s.lot, "expires": s.expires, "qty": free}
                 for s, free in zip(lots, free_first(left, self.p.floor(depot, item)))]
+
+
+def _by_depot(p: DispatchProblem) -> dict[tuple[str, str], list]:
+    """{(depot, item): its lots, earliest-expiring first}."""
+    out: dict[tuple[str, str], list] = {}
+    for lot in sorted(p.lots, key=lambda s: (s.depot, s.item, s.expires or date.max, s.lot)):
+        out.setdefault((lot.depot, lot.item), []).append(lot)
+    return out
 
 
 def _merge(lines: list[Shipment]) -> list[Shipment]:

@@ -40,6 +40,26 @@ class TeamRequest:
         return self.skill or self.name
 
 
+_SHARED: dict[tuple, tuple[tuple, object]] = {}
+SHARED_MAX = 64  # a batch needs about 16 (its base problem); a few plans of a server at most are kept
+
+
+def shared(owners: tuple, name: str, make):
+    """``make()``, made once for these very ``owners`` objects (compared by identity and
+    kept alive while remembered) and ``name``: what many problems sharing one base
+    problem's lots, depots and floors (a batch of drills) would each derive again. The
+    value is shared, so its users only read it."""
+    key = (name, *map(id, owners))
+    hit = _SHARED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], owners)):
+        return hit[1]
+    value = make()
+    if len(_SHARED) >= SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[key] = (owners, value)
+    return value
+
+
 def free_first(quantities: list[int], floor: int) -> list[int]:
     """Units free above a reserve ``floor``, lot by lot, for ``quantities`` of lots in
     earliest-expiring order: the free units are the earliest, so the floor stays in the
@@ -163,6 +183,13 @@ class DispatchProblem:
     vehicles: tuple[Vehicle, ...] = ()
     fleet: tuple[FleetEntry, ...] = ()
 
+    def _check_lots(self) -> bool:
+        codes = {d.code for d in self.depots}
+        for lot in self.lots:
+            if lot.depot not in codes or lot.qty <= 0 or lot.item not in self.weight_kg:
+                raise InvalidInput(f"lot {lot.lot} of {lot.item} at {lot.depot}: unknown depot or item, or no units")
+        return True
+
     def floor(self, depot: str, item: str) -> int:
         """The reserve floor ``depot`` keeps of ``item`` in this plan (0 unless floors are kept)."""
         return self.floors.get((depot, item), 0) if self.params.keep_reserve else 0
@@ -172,10 +199,7 @@ class DispatchProblem:
         return self.window_min.get(item, DEFAULT_WINDOW_MIN)
 
     def __post_init__(self):
-        codes = {d.code for d in self.depots}
-        for lot in self.lots:
-            if lot.depot not in codes or lot.qty <= 0 or lot.item not in self.weight_kg:
-                raise InvalidInput(f"lot {lot.lot} of {lot.item} at {lot.depot}: unknown depot or item, or no units")
+        shared((self.lots, self.depots, self.weight_kg), "lots checked", self._check_lots)
         for inc in self.incidents:
             if inc.priority not in PRIORITY_WEIGHT:
                 raise InvalidInput(f"incident {inc.id}: priority {inc.priority} is not 1-4")
