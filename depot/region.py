@@ -115,9 +115,7 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
             problems.append(_at("teams.csv", n, "mobilise_min", f"mobilise_min {t['mobilise_min']} is more than "
                                 f"{MAX_MOBILISE_MIN:,} minutes (a week)"))
     problems += _check_pastoral(region_tables["pastoral.csv"], adcodes)
-    problems += [_at("circuity.csv", n, "county", f"county {str(r.get('county') or '').strip()!r} is not in "
-                     "counties.geojson") for n, r in enumerate(region_tables["circuity.csv"], 2)
-                 if str(r.get("county") or "").strip() not in adcodes]
+    problems += _check_counties("circuity.csv", region_tables["circuity.csv"], adcodes)
     problems += _check_zones(region_tables["hazard_zones.csv"], adcodes)
     problems += _check_fleet(region_tables["vehicles.csv"], region_tables["fleet.csv"], {d["code"] for d in depots})
     for name, rows, key in (("counties.geojson", counties, "adcode"), ("depots.csv", depots, "code"),
@@ -130,21 +128,30 @@ def _tables(files: datafiles.RegionFiles) -> list[tuple[type, list[dict]]]:
     return [(Meta, meta), (County, counties), (Depot, depots), (Item, items), (ReserveNorm, norms), (Team, teams)]
 
 
-def _check_pastoral(rows: list[dict], adcodes: set[str]) -> list[Problem]:
-    """Problems of ``pastoral.csv``: a county not in the region, a class other than pastoral
-    or semi-pastoral, a county listed twice."""
+def _check_counties(name: str, rows: list[dict], adcodes: set[str]) -> list[Problem]:
+    """Problems of the ``county`` column of a region table keyed by county (``pastoral.csv``,
+    ``circuity.csv``): a county not in the region, a county listed twice."""
     problems, seen = [], set()
     for n, row in enumerate(rows, 2):
-        county, kind = str(row.get("county") or "").strip(), str(row.get("pastoral") or "").strip()
+        county = str(row.get("county") or "").strip()
         if county not in adcodes:
-            problems.append(_at("pastoral.csv", n, "county", f"county {county!r} is not in counties.geojson"))
+            problems.append(_at(name, n, "county", f"county {county!r} is not in counties.geojson"))
+        if county in seen:
+            problems.append(_at(name, n, "county", f"county {county!r} appears more than once"))
+        seen.add(county)
+    return problems
+
+
+def _check_pastoral(rows: list[dict], adcodes: set[str]) -> list[Problem]:
+    """Problems of ``pastoral.csv``: a county not in the region or listed twice, a class
+    other than pastoral or semi-pastoral."""
+    problems = _check_counties("pastoral.csv", rows, adcodes)
+    for n, row in enumerate(rows, 2):
+        kind = str(row.get("pastoral") or "").strip()
         if kind not in datafiles.PASTORAL_CLASSES:
             problems.append(_at("pastoral.csv", n, "pastoral", f"pastoral {kind!r} is not one of "
                             f"{', '.join(datafiles.PASTORAL_CLASSES)}"))
-        if county in seen:
-            problems.append(_at("pastoral.csv", n, "county", f"county {county!r} appears more than once"))
-        seen.add(county)
-    return problems
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 def _check_zones(rows: list[dict], adcodes: set[str]) -> list[Problem]:

@@ -18,6 +18,7 @@ left out takes ``DEFAULTS``.
 
 from __future__ import annotations
 
+from relief.depot import rules
 from relief.errors import InvalidFile
 
 DEFAULTS = {"circuity": 1.3, "speed_kmh": 60.0, "handling_min": 30, "team_mobilise_min": 60}
@@ -63,12 +64,12 @@ def _number(value: object, name: str, where: object) -> float | int:
     return int(value) if whole else float(value)
 
 
-def county_rules(rules: dict, rows: list[dict], where: object = "circuity.csv") -> tuple[dict[str, float], dict[str, float]]:
+def county_rules(travel: dict, rows: list[dict], where: object = "circuity.csv") -> tuple[dict[str, float], dict[str, float]]:
     """Takes the travel settings (``settings``) and the rows of circuity.csv; returns
     ({county: circuity}, {county: speed km/h}) for the counties it names. Raises
     ``InvalidFile`` naming the line of an unknown kind or a bad number."""
     circuity, speed = {}, {}
-    kinds = rules.get("kinds", {})
+    kinds = travel.get("kinds", {})
     for n, row in enumerate(rows, start=2):
         county = str(row.get("county") or "").strip()
         kind = str(row.get("kind") or "").strip()
@@ -80,7 +81,7 @@ def county_rules(rules: dict, rows: list[dict], where: object = "circuity.csv") 
             text = str(row.get(key) or "").strip()
             if text:
                 try:
-                    value = float(text)
+                    value = rules.decimal_number(text)
                 except ValueError:
                     value = float("nan")
                 low, high = CIRCUITY if key == "circuity" else SPEED_KMH

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from relief.errors import InvalidInput, SchedulerUnavailable  # noqa: F401  (SchedulerUnavailable: re-exported)
+from relief.errors import InvalidInput, SchedulerUnavailable
 
 FORM = "tcp://HOST:PORT"
 CONNECT_SECONDS = 5

@@ -149,11 +149,15 @@ def _along_routes(params: TravelParams, src_lon, src_lat, dst_counties, dst_lon,
     at = np.nonzero(cut.reshape(-1))[0]
     if len(at):
         s_lon, s_lat, d_lon, d_lat = s_lon[at], s_lat[at], d_lon[at], d_lat[at]
-        inside = roads.crossing(grid, s_lon, s_lat, d_lon, d_lat)
-        km.reshape(-1)[at] = inside @ circuity
-        if params.slow_areas:
-            hours.reshape(-1)[at] = _slowed_hours(params, grid, s_lon, s_lat, d_lon, d_lat, circuity, speed, slow)
-        else:
+        if params.slow_areas:  # the slowdown varies inside a county: sample by sample
+            s = roads.samples(grid, s_lon, s_lat, d_lon, d_lat)
+            county, factor = _sample_rules(params, s, slow)
+            road = s.km * circuity[county]
+            km.reshape(-1)[at] = np.bincount(s.arc, weights=road, minlength=len(at))
+            hours.reshape(-1)[at] = np.bincount(s.arc, weights=road / speed[county] * factor, minlength=len(at))
+        else:  # county by county, each route cut once per process
+            inside = roads.crossing(grid, s_lon, s_lat, d_lon, d_lat)
+            km.reshape(-1)[at] = inside @ circuity
             hours.reshape(-1)[at] = inside @ (circuity / speed * slow)
     if dst_spread is not None:
         last = np.sqrt(great ** 2 + np.asarray(dst_spread, dtype=float)[None, :] ** 2) - great
@@ -189,10 +193,7 @@ def legs(params: TravelParams, src_lon: float, src_lat: float, dst_lon: float, d
     grid = params.grid
     s = roads.samples(grid, np.array([src_lon]), np.array([src_lat]), np.array([dst_lon]), np.array([dst_lat]))
     circuity, speed, slow = county_rules(params, [*grid.adcodes, ""])
-    county = np.where(s.county < 0, len(grid.adcodes), s.county)
-    factor = slow[county]
-    for polygon, by in params.slow_areas:
-        factor = np.where(shapely.contains_xy(polygon, s.lon, s.lat), np.maximum(factor, by), factor)
+    county, factor = _sample_rules(params, s, slow)
     out: dict[int, list[float]] = {}
     for k, km, f in zip(county.tolist(), s.km.tolist(), factor.tolist()):
         line, plain, slowed = out.setdefault(k, [0.0, 0.0, 0.0])
@@ -203,17 +204,15 @@ def legs(params: TravelParams, src_lon: float, src_lat: float, dst_lon: float, d
                 slowed / plain if plain else 1.0, slowed * 60.0 / scale) for k, (line, plain, slowed) in out.items()]
 
 
-def _slowed_hours(params: TravelParams, grid, s_lon, s_lat, d_lon, d_lat, circuity, speed, slow) -> np.ndarray:
-    """Driving hours per route when polygons slow travel: each sample of the line at the
-    greatest slowdown of its county and of the polygons holding it."""
-    from relief.routing.core import roads
-
-    s = roads.samples(grid, s_lon, s_lat, d_lon, d_lat)
-    county = np.where(s.county < 0, len(grid.adcodes), s.county)
+def _sample_rules(params: TravelParams, s, slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For route samples ``s`` (``roads.samples``): the column of each sample's county in
+    ``county_rules`` order (the last, outside the region) and its slowdown, the greatest
+    of its county's (``slow``) and of the polygons holding it."""
+    county = np.where(s.county < 0, len(slow) - 1, s.county)
     factor = slow[county]
     for polygon, by in params.slow_areas:
         factor = np.where(shapely.contains_xy(polygon, s.lon, s.lat), np.maximum(factor, by), factor)
-    return np.bincount(s.arc, weights=s.km * circuity[county] / speed[county] * factor, minlength=len(s_lon))
+    return county, factor
 
 
 def read_table(path: str, sources: set[str], counties: set[str]) -> dict[tuple[str, str], int]:

@@ -67,7 +67,7 @@ def route(url: str, source: str, to: str, *, scenario: str | None = None) -> Rou
         params = books.plan_params(s, start=datetime(2000, 1, 1))
         start, place, kind, speed = _source(s, source, params)
         end = _destination(s, url, to)
-        names = {c.adcode: c.name for c in s.exec(select(County))}
+        names = dict(s.exec(select(County.adcode, County.name)).all())
     base = params.travel
     plain = _estimate(base, place, end, speed, start)
     if scenario is None:
@@ -75,13 +75,14 @@ def route(url: str, source: str, to: str, *, scenario: str | None = None) -> Rou
     from relief.routing.drills import run as drills
     from relief.routing.drills.scenario import load
 
-    world = load(scenario).world
+    loaded = load(scenario)
+    world = loaded.world
     slow, areas = drills.slowdowns(world, drills.region(url), base.grid is not None)
     under = dataclasses.replace(base, slow=slow, slow_areas=areas, cut=frozenset(world.roads_cut))
     km, minutes, great = _estimate(under, place, end, speed, start)
     away = place.code in (world.depots_closed if kind == "depot" else world.teams_unavailable)
     return Route(place, kind, end, km, minutes, start, great, tuple(_legs(under, place, end, speed)), names,
-                 load(scenario).name, plain[1], (place.code, end.county) in under.cut, away)
+                 loaded.name, plain[1], (place.code, end.county) in under.cut, away)
 
 
 def _estimate(params: TravelParams, source: Place, end: Place, speed: float | None, start: int):

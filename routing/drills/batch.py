@@ -78,7 +78,7 @@ def run(url: str, hazard: str, n: int, seed: int, *, workers: int | None = None,
     same results wherever they ran. Raises ``InvalidInput`` for an unknown hazard, n <= 0,
     workers <= 0 or a malformed scheduler address (or both workers and a scheduler),
     ``HazardNotInRegion`` for a hazard the region does not have,
-    ``parallel.SchedulerUnavailable`` when no scheduler or worker answers at the address.
+    ``SchedulerUnavailable`` when no scheduler or worker answers at the address.
     """
     workers = check(hazard, n, workers, scheduler)
     reg = drills.region(url)

@@ -163,7 +163,8 @@ def test_a_slowed_polygon_slows_only_the_part_of_the_line_inside_it(tiny_db, tmp
     inside = 0.6 / 2.0 * slowed.great_km * 1.3  # road km inside 111.2-111.8 E, at 60 km/h: as many minutes
     assert slowed.minutes - plain.minutes == pytest.approx(inside, abs=CELL_KM * 1.3 + 1)
     legs = legs_by_county(slowed)
-    assert 1.0 < legs["990102"].slow < 2.0  # the county's mean over its part of the route
+    # the county's mean over its part of the route: 0.6 of it (111.2-111.8 E of 111-112 E) at 2.0
+    assert legs["990102"].slow == pytest.approx(0.4 * 1.0 + 0.6 * 2.0, abs=0.05)
     assert legs["990101"].slow == legs["990201"].slow == 1.0
 
 
@@ -195,4 +196,13 @@ def test_init_refuses_bad_travel_rules_naming_them_and_writes_nothing(db_url, tm
         region.init(db_url, str(folder), sample_stock=False, today=today)
     if "999999" in (circuity or ""):
         assert any("county '999999' is not in counties.geojson" in str(p) for p in refused.value.problems)
+    assert not db.has_schema(db_url)
+
+
+def test_init_refuses_a_county_circuity_csv_names_twice_and_writes_nothing(db_url, tmp_path, today):
+    folder = region_copy(tmp_path, "", "990102,乙县,,1.5,,\n990102,乙县,,1.6,,\n")
+    with pytest.raises(InvalidFile, match="has 1 problem") as refused:
+        region.init(db_url, str(folder), sample_stock=False, today=today)
+    assert [str(p) for p in refused.value.problems] == [
+        "circuity.csv line 3: county '990102' appears more than once"]
     assert not db.has_schema(db_url)
